@@ -1,0 +1,310 @@
+// txoe_csr: AXI4-Lite register block: configuration, doorbells, connection contexts,
+// sticky errors, interrupt status and counters (docs/registers.md).
+`resetall
+`timescale 1ns / 1ps
+`default_nettype none
+
+module txoe_csr
+  import txoe_pkg::*;
+#(
+  parameter int unsigned NumConn = 16
+) (
+  input  wire                    clk,
+  input  wire                    rst,
+
+  // AXI4-Lite slave
+  input  wire                    s_axil_awvalid,
+  output logic                   s_axil_awready,
+  input  wire  [15:0]            s_axil_awaddr,
+  input  wire                    s_axil_wvalid,
+  output logic                   s_axil_wready,
+  input  wire  [31:0]            s_axil_wdata,
+  output logic                   s_axil_bvalid,
+  input  wire                    s_axil_bready,
+  output logic [1:0]             s_axil_bresp,
+  input  wire                    s_axil_arvalid,
+  output logic                   s_axil_arready,
+  input  wire  [15:0]            s_axil_araddr,
+  output logic                   s_axil_rvalid,
+  input  wire                    s_axil_rready,
+  output logic [31:0]            s_axil_rdata,
+  output logic [1:0]             s_axil_rresp,
+
+  // configuration
+  output logic                   enable_o,
+  output logic [15:0]            mtu_o,
+  output logic [63:0]            tx_base_o,
+  output logic [3:0]             tx_log2_o,
+  output logic [RingIdxW-1:0]    tx_tail_o,
+  output logic [63:0]            cq_base_o,
+  output logic [3:0]             cq_log2_o,
+  output logic [RingIdxW-1:0]    cq_head_o,
+
+  // IPv4 ID counter: host load, current value
+  output logic                   id4_load_o,
+  output logic [15:0]            id4_load_value_o,
+  input  wire  [15:0]            id4_i,
+
+  // connection contexts: engine read port and snd_nxt write port
+  input  wire  [$clog2(NumConn)-1:0] ctx_rd_idx_i,
+  output logic [CtxWords*32-1:0] ctx_rd_words_o,
+  input  wire                    snd_wr_i,
+  input  wire  [$clog2(NumConn)-1:0] snd_wr_idx_i,
+  input  wire  [31:0]            snd_wr_value_i,
+
+  // engine state and events
+  input  wire                    busy_i,
+  input  wire                    halted_i,
+  input  wire  [RingIdxW-1:0]    tx_head_i,
+  input  wire  [RingIdxW-1:0]    cq_tail_i,
+  input  wire                    err_desc_fetch_i,
+  input  wire                    err_cpl_write_i,
+  input  wire                    batch_done_i,
+  input  wire  [4:0]             batch_entries_i,
+  input  wire  [4:0]             batch_errors_i,
+  input  wire                    tx_beat_i,
+  input  wire                    tx_last_i,
+  input  wire  [6:0]             tx_beat_bytes_i,
+
+  output logic                   irq_o
+);
+
+  localparam int unsigned ConnW = $clog2(NumConn);
+
+  // ---------------------------------------------------------------- state
+  logic        bvalid_q;
+  logic        rvalid_q;
+  logic [31:0] rdata_q;
+
+  logic        enable_q;
+  logic [3:0]  err_q;
+  logic [1:0]  irq_status_q;
+  logic [1:0]  irq_mask_q;
+  logic [15:0] mtu_q;
+  logic [4:0]  max_batch_q;
+  logic [31:0] timeout_q;
+  logic [31:0] id6_q;
+  logic [31:0] tx_base_lo_q, tx_base_hi_q, cq_base_lo_q, cq_base_hi_q;
+  logic [3:0]  tx_log2_q, cq_log2_q;
+  logic [RingIdxW-1:0] tx_tail_q, cq_head_q;
+  logic [31:0] cnt_frames_q, cnt_bytes_q, cnt_cpl_q, cnt_batch_q, cnt_err_q;
+  logic [31:0] ctx_q [NumConn][CtxWords];
+
+  // ---------------------------------------------------------------- AXI4-Lite handshakes
+  logic wr_fire, rd_fire;
+  assign wr_fire        = s_axil_awvalid && s_axil_wvalid && !bvalid_q;
+  assign rd_fire        = s_axil_arvalid && !rvalid_q;
+  assign s_axil_awready = wr_fire;
+  assign s_axil_wready  = wr_fire;
+  assign s_axil_bvalid  = bvalid_q;
+  assign s_axil_bresp   = 2'b00;
+  assign s_axil_arready = !rvalid_q;
+  assign s_axil_rvalid  = rvalid_q;
+  assign s_axil_rdata   = rdata_q;
+  assign s_axil_rresp   = 2'b00;
+
+  // ---------------------------------------------------------------- address decode
+  logic [15:0] waddr, raddr;
+  assign waddr = {s_axil_awaddr[15:2], 2'b00};
+  assign raddr = {s_axil_araddr[15:2], 2'b00};
+
+  function automatic logic ctx_hit(input logic [15:0] a);
+    return a >= CtxBase && a < CtxBase + 16'(NumConn << CtxStrideLog2)
+           && a[CtxStrideLog2-1:2] < 5'(CtxWords);
+  endfunction
+
+  logic              w_ctx, r_ctx;
+  logic [ConnW-1:0]  w_conn, r_conn;
+  logic [4:0]        w_word, r_word;
+  assign w_ctx  = ctx_hit(waddr);
+  assign r_ctx  = ctx_hit(raddr);
+  assign w_conn = ConnW'((waddr - CtxBase) >> CtxStrideLog2);
+  assign r_conn = ConnW'((raddr - CtxBase) >> CtxStrideLog2);
+  assign w_word = waddr[CtxStrideLog2-1:2];
+  assign r_word = raddr[CtxStrideLog2-1:2];
+
+  logic [RingIdxW:0] tx_size;
+  assign tx_size = (RingIdxW+1)'(1) << tx_log2_q;
+
+  // ---------------------------------------------------------------- read mux
+  logic [31:0] rd_value;
+  always_comb begin
+    rd_value = 32'd0;
+    if (r_ctx) begin
+      rd_value = ctx_q[r_conn][r_word];
+    end else begin
+      unique case (raddr)
+        RegId:        rd_value = IdValue;
+        RegCtrl:      rd_value = {31'd0, enable_q};
+        RegStatus:    rd_value = {30'd0, halted_i, busy_i};
+        RegErr:       rd_value = {28'd0, err_q};
+        RegIrqStatus: rd_value = {30'd0, irq_status_q};
+        RegIrqMask:   rd_value = {30'd0, irq_mask_q};
+        RegMtu:       rd_value = {16'd0, mtu_q};
+        RegMaxBatch:  rd_value = {27'd0, max_batch_q};
+        RegTimeout:   rd_value = timeout_q;
+        RegIpv4Id:    rd_value = {16'd0, id4_i};
+        RegIpv6Id:    rd_value = id6_q;
+        RegTxBaseLo:  rd_value = tx_base_lo_q;
+        RegTxBaseHi:  rd_value = tx_base_hi_q;
+        RegTxLog2:    rd_value = {28'd0, tx_log2_q};
+        RegTxTail:    rd_value = 32'(tx_tail_q);
+        RegTxHead:    rd_value = 32'(tx_head_i);
+        RegCqBaseLo:  rd_value = cq_base_lo_q;
+        RegCqBaseHi:  rd_value = cq_base_hi_q;
+        RegCqLog2:    rd_value = {28'd0, cq_log2_q};
+        RegCqHead:    rd_value = 32'(cq_head_q);
+        RegCqTail:    rd_value = 32'(cq_tail_i);
+        RegCntFrames: rd_value = cnt_frames_q;
+        RegCntBytes:  rd_value = cnt_bytes_q;
+        RegCntCpl:    rd_value = cnt_cpl_q;
+        RegCntBatch:  rd_value = cnt_batch_q;
+        RegCntErr:    rd_value = cnt_err_q;
+        default:      rd_value = 32'd0;
+      endcase
+    end
+  end
+
+  // ---------------------------------------------------------------- host writes
+  logic [3:0] err_set;
+  logic [3:0] err_clr;
+  logic [1:0] irq_clr;
+  logic       wr_reg;
+  assign wr_reg = wr_fire && !w_ctx;
+
+  always_comb begin
+    err_set = 4'd0;
+    err_set[ErrDescFetch] = err_desc_fetch_i;
+    err_set[ErrCplWrite]  = err_cpl_write_i;
+    if (wr_reg) begin
+      unique case (waddr)
+        RegMtu:      err_set[ErrConfig]   = s_axil_wdata < 32'(MtuMin) || s_axil_wdata > 32'(MtuMax);
+        RegMaxBatch: err_set[ErrConfig]   = s_axil_wdata < 32'd1 || s_axil_wdata > 32'd16;
+        RegTxLog2,
+        RegCqLog2:   err_set[ErrConfig]   = s_axil_wdata < 32'd1 || s_axil_wdata > 32'(RingLog2Max);
+        RegTxTail:   err_set[ErrDoorbell] = s_axil_wdata >= 32'(tx_size);
+        default: ;
+      endcase
+    end
+    err_clr = (wr_reg && waddr == RegErr) ? s_axil_wdata[3:0] : 4'd0;
+    irq_clr = (wr_reg && waddr == RegIrqStatus) ? s_axil_wdata[1:0] : 2'd0;
+  end
+
+  assign id4_load_o       = wr_reg && waddr == RegIpv4Id;
+  assign id4_load_value_o = s_axil_wdata[15:0];
+
+  always_ff @(posedge clk) begin
+    if (rst) begin
+      bvalid_q     <= 1'b0;
+      rvalid_q     <= 1'b0;
+      rdata_q      <= 32'd0;
+      enable_q     <= 1'b0;
+      err_q        <= 4'd0;
+      irq_status_q <= 2'd0;
+      irq_mask_q   <= 2'd0;
+      mtu_q        <= MtuReset;
+      max_batch_q  <= MaxBatchReset;
+      timeout_q    <= 32'd200;
+      id6_q        <= 32'h8000_0000;
+      tx_base_lo_q <= 32'd0;
+      tx_base_hi_q <= 32'd0;
+      cq_base_lo_q <= 32'd0;
+      cq_base_hi_q <= 32'd0;
+      tx_log2_q    <= RingLog2Reset;
+      cq_log2_q    <= RingLog2Reset;
+      tx_tail_q    <= '0;
+      cq_head_q    <= '0;
+      cnt_frames_q <= 32'd0;
+      cnt_bytes_q  <= 32'd0;
+      cnt_cpl_q    <= 32'd0;
+      cnt_batch_q  <= 32'd0;
+      cnt_err_q    <= 32'd0;
+      for (int c = 0; c < NumConn; c++) begin
+        for (int w = 0; w < CtxWords; w++) begin
+          ctx_q[c][w] <= 32'd0;
+        end
+      end
+    end else begin
+      // AXI4-Lite response channels
+      if (wr_fire) begin
+        bvalid_q <= 1'b1;
+      end else if (s_axil_bready) begin
+        bvalid_q <= 1'b0;
+      end
+      if (rd_fire) begin
+        rvalid_q <= 1'b1;
+        rdata_q  <= rd_value;
+      end else if (s_axil_rready) begin
+        rvalid_q <= 1'b0;
+      end
+
+      // registers
+      if (wr_reg) begin
+        unique case (waddr)
+          RegCtrl:     enable_q   <= s_axil_wdata[0];
+          RegIrqMask:  irq_mask_q <= s_axil_wdata[1:0];
+          RegMtu:      if (!err_set[ErrConfig]) mtu_q <= s_axil_wdata[15:0];
+          RegMaxBatch: if (!err_set[ErrConfig]) max_batch_q <= s_axil_wdata[4:0];
+          RegTimeout:  timeout_q  <= s_axil_wdata;
+          RegIpv6Id:   id6_q      <= s_axil_wdata | 32'h8000_0000;
+          RegTxBaseLo: tx_base_lo_q <= {s_axil_wdata[31:12], 12'd0};
+          RegTxBaseHi: tx_base_hi_q <= s_axil_wdata;
+          RegTxLog2:   if (!err_set[ErrConfig]) tx_log2_q <= s_axil_wdata[3:0];
+          RegTxTail:   if (!err_set[ErrDoorbell]) tx_tail_q <= s_axil_wdata[RingIdxW-1:0];
+          RegCqBaseLo: cq_base_lo_q <= {s_axil_wdata[31:12], 12'd0};
+          RegCqBaseHi: cq_base_hi_q <= s_axil_wdata;
+          RegCqLog2:   if (!err_set[ErrConfig]) cq_log2_q <= s_axil_wdata[3:0];
+          RegCqHead:   cq_head_q  <= s_axil_wdata[RingIdxW-1:0]
+                                     & ((RingIdxW'(1) << cq_log2_q) - RingIdxW'(1));
+          default: ;
+        endcase
+      end
+      if (wr_fire && w_ctx) begin
+        ctx_q[w_conn][w_word] <= s_axil_wdata;
+      end
+      if (snd_wr_i) begin
+        ctx_q[snd_wr_idx_i][CtxWSndNxt] <= snd_wr_value_i;
+      end
+
+      err_q        <= (err_q & ~err_clr) | err_set;
+      irq_status_q <= irq_status_q & ~irq_clr;
+      irq_status_q[IrqErr] <= (irq_status_q[IrqErr] && !irq_clr[IrqErr]) || |err_set;
+      irq_status_q[IrqCpl] <= (irq_status_q[IrqCpl] && !irq_clr[IrqCpl]) || batch_done_i;
+
+      // counters
+      if (tx_beat_i) begin
+        cnt_bytes_q <= cnt_bytes_q + 32'(tx_beat_bytes_i);
+        if (tx_last_i) cnt_frames_q <= cnt_frames_q + 32'd1;
+      end
+      if (batch_done_i) begin
+        cnt_batch_q <= cnt_batch_q + 32'd1;
+        cnt_cpl_q   <= cnt_cpl_q + 32'(batch_entries_i);
+        cnt_err_q   <= cnt_err_q + 32'(batch_errors_i);
+      end
+    end
+  end
+
+  // ---------------------------------------------------------------- outputs
+  assign enable_o  = enable_q;
+  assign mtu_o     = mtu_q;
+  assign tx_base_o = {tx_base_hi_q, tx_base_lo_q};
+  assign tx_log2_o = tx_log2_q;
+  assign tx_tail_o = tx_tail_q;
+  assign cq_base_o = {cq_base_hi_q, cq_base_lo_q};
+  assign cq_log2_o = cq_log2_q;
+  assign cq_head_o = cq_head_q;
+  assign irq_o     = |(irq_status_q & ~irq_mask_q);
+
+  // registers are word addressed
+  logic unused_ok;
+  assign unused_ok = ^{s_axil_awaddr[1:0], s_axil_araddr[1:0]};
+
+  always_comb begin
+    for (int w = 0; w < CtxWords; w++) begin
+      ctx_rd_words_o[w*32 +: 32] = ctx_q[ctx_rd_idx_i][w];
+    end
+  end
+
+endmodule
+
+`resetall

@@ -1,0 +1,165 @@
+// txoe_pkg: constants, register map, layouts and types shared by the txoe blocks.
+// The register map and byte layouts are those of docs/registers.md.
+`resetall
+`timescale 1ns / 1ps
+`default_nettype none
+
+package txoe_pkg;
+
+  // ---------------------------------------------------------------- register map
+  localparam logic [15:0] RegId        = 16'h000;
+  localparam logic [15:0] RegCtrl      = 16'h004;
+  localparam logic [15:0] RegStatus    = 16'h008;
+  localparam logic [15:0] RegErr       = 16'h00C;
+  localparam logic [15:0] RegIrqStatus = 16'h010;
+  localparam logic [15:0] RegIrqMask   = 16'h014;
+  localparam logic [15:0] RegMtu       = 16'h018;
+  localparam logic [15:0] RegMaxBatch  = 16'h01C;
+  localparam logic [15:0] RegTimeout   = 16'h020;
+  localparam logic [15:0] RegIpv4Id    = 16'h024;
+  localparam logic [15:0] RegIpv6Id    = 16'h028;
+  localparam logic [15:0] RegTxBaseLo  = 16'h030;
+  localparam logic [15:0] RegTxBaseHi  = 16'h034;
+  localparam logic [15:0] RegTxLog2    = 16'h038;
+  localparam logic [15:0] RegTxTail    = 16'h03C;
+  localparam logic [15:0] RegTxHead    = 16'h040;
+  localparam logic [15:0] RegCqBaseLo  = 16'h050;
+  localparam logic [15:0] RegCqBaseHi  = 16'h054;
+  localparam logic [15:0] RegCqLog2    = 16'h058;
+  localparam logic [15:0] RegCqHead    = 16'h05C;
+  localparam logic [15:0] RegCqTail    = 16'h060;
+  localparam logic [15:0] RegCntFrames = 16'h080;
+  localparam logic [15:0] RegCntBytes  = 16'h084;
+  localparam logic [15:0] RegCntCpl    = 16'h088;
+  localparam logic [15:0] RegCntBatch  = 16'h08C;
+  localparam logic [15:0] RegCntErr    = 16'h090;
+  localparam logic [15:0] CtxBase      = 16'h1000;
+  localparam int unsigned CtxStrideLog2 = 7;   // 0x80 bytes per context
+  localparam int unsigned CtxWords      = 19;
+
+  localparam logic [31:0] IdValue = 32'h5458_4F45;  // "TXOE"
+
+  localparam int unsigned ErrDoorbell  = 0;
+  localparam int unsigned ErrDescFetch = 1;
+  localparam int unsigned ErrCplWrite  = 2;
+  localparam int unsigned ErrConfig    = 3;
+  localparam int unsigned IrqCpl       = 0;
+  localparam int unsigned IrqErr       = 1;
+
+  localparam logic [15:0] MtuReset      = 16'd1500;
+  localparam logic [15:0] MtuMin        = 16'd576;
+  localparam logic [15:0] MtuMax        = 16'd9000;
+  localparam logic [4:0]  MaxBatchReset = 5'd8;
+  localparam logic [3:0]  RingLog2Reset = 4'd4;
+  localparam int unsigned RingLog2Max   = 12;
+  localparam int unsigned RingIdxW      = 12;   // ring indices, up to 4096 entries
+
+  // ---------------------------------------------------------------- layouts
+  localparam int unsigned DescBytes  = 32;
+  localparam int unsigned CplBytes   = 16;
+  localparam int unsigned MaxSendLen = 65535;
+  localparam int unsigned MinMss     = 64;
+  localparam int unsigned CplqDepth  = 4;
+  localparam int unsigned OfifoDepth = 4;
+  localparam int unsigned HdrMaxBytes = 58;     // Ethernet + 802.1Q + IPv4 + TCP
+  localparam int unsigned FbBytes    = 9216;    // one frame of up to MTU 9000 + tag
+
+  typedef enum logic [7:0] {
+    StOk           = 8'd0,
+    StReservedBits = 8'd1,
+    StBadLength    = 8'd2,
+    StTooLong      = 8'd3,
+    StBadConn      = 8'd4,
+    StInvalidCtx   = 8'd5,
+    StMssTooSmall  = 8'd6,
+    StUnsupported  = 8'd7,
+    StDmaError     = 8'd8
+  } status_e;
+
+  typedef enum logic [1:0] {
+    ReasonMaxBatch  = 2'd0,
+    ReasonTimeout   = 2'd1,
+    ReasonImmediate = 2'd2,
+    ReasonRingEnd   = 2'd3
+  } reason_e;
+
+  // Send descriptor, decoded from its 32 little-endian bytes.
+  typedef struct packed {
+    logic [63:0] rsvd;
+    logic [63:0] cookie;
+    logic [15:0] flags;
+    logic [15:0] conn;
+    logic [31:0] len;
+    logic [63:0] buf_addr;
+  } desc_t;
+
+  localparam int unsigned FlagPsh = 0;
+  localparam int unsigned FlagFin = 1;
+  localparam int unsigned FlagImm = 2;
+
+  // Connection context, decoded from its register words.
+  typedef struct packed {
+    logic         valid;
+    logic         ipv6;
+    logic         frag_hdr;
+    logic         vlan_en;
+    logic [11:0]  vlan_id;
+    logic [47:0]  src_mac;
+    logic [47:0]  dst_mac;
+    logic [127:0] src_ip;
+    logic [127:0] dst_ip;
+    logic [15:0]  src_port;
+    logic [15:0]  dst_port;
+    logic [31:0]  snd_nxt;
+    logic [31:0]  ack;
+    logic [15:0]  mss;
+    logic [15:0]  window;
+    logic [7:0]   ttl;
+    logic [7:0]   tos;
+    logic [19:0]  flow_label;
+  } ctx_t;
+
+  localparam int unsigned CtxWSndNxt = 14;
+
+  // One queued completion.
+  typedef struct packed {
+    logic [63:0] cookie;
+    logic [31:0] bytes;
+    logic [15:0] segments;
+    status_e     status;
+    logic        immediate;
+  } cpl_t;
+
+  function automatic ctx_t ctx_decode(input logic [CtxWords*32-1:0] w);
+    ctx_t c;
+    c.valid      = w[0*32 + 0];
+    c.ipv6       = w[0*32 + 1];
+    c.frag_hdr   = w[0*32 + 2];
+    c.vlan_en    = w[0*32 + 3];
+    c.vlan_id    = w[0*32 + 16 +: 12];
+    c.src_mac    = {w[2*32 +: 16], w[1*32 +: 32]};
+    c.dst_mac    = {w[4*32 +: 16], w[3*32 +: 32]};
+    c.src_ip     = {w[5*32 +: 32], w[6*32 +: 32], w[7*32 +: 32], w[8*32 +: 32]};
+    c.dst_ip     = {w[9*32 +: 32], w[10*32 +: 32], w[11*32 +: 32], w[12*32 +: 32]};
+    c.src_port   = w[13*32 + 16 +: 16];
+    c.dst_port   = w[13*32 +: 16];
+    c.snd_nxt    = w[14*32 +: 32];
+    c.ack        = w[15*32 +: 32];
+    c.mss        = w[16*32 + 16 +: 16];
+    c.window     = w[16*32 +: 16];
+    c.ttl        = w[17*32 +: 8];
+    c.tos        = w[17*32 + 8 +: 8];
+    c.flow_label = w[18*32 +: 20];
+    return c;
+  endfunction
+
+  // Ones'-complement fold of a 32-bit sum to 16 bits.
+  function automatic logic [15:0] csum_fold(input logic [31:0] s);
+    logic [16:0] a;
+    a = {1'b0, s[15:0]} + {1'b0, s[31:16]};
+    return a[15:0] + {15'd0, a[16]};   // cannot carry again
+  endfunction
+
+endpackage
+
+`resetall
