@@ -6,3 +6,7 @@
 pub mod layout;
 pub mod ports;
 pub mod regs;
+pub mod core;
+pub mod engine;
+
+pub use engine::{Engine, EngineParams};

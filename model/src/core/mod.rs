@@ -1,0 +1,15 @@
+//! The functional core: what the engine computes, without when.
+//!
+//! Header build, checksums, IP ID allocation and descriptor validation, as pure functions
+//! and small value types. The timing shell ([`crate::engine`]) calls these on the cycles
+//! `docs/microarchitecture.md` gives; on their own they are a timing-free golden
+//! reference for frames and completion statuses.
+
+pub mod checksum;
+pub mod headers;
+pub mod ip_id;
+pub mod validate;
+
+pub use headers::{build_frame, build_headers, HeaderFields, ETH_HDR, IPV4_HDR, TCP_HDR, VLAN_TAG};
+pub use ip_id::{Ipv4Id, Ipv6FragId};
+pub use validate::{validate, Plan};
