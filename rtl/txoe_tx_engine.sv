@@ -310,7 +310,7 @@ module txoe_tx_engine
         TxPayR: if (m_axi_rvalid) begin
           burst_left_q <= burst_left_q - 5'd1;
           prev_q       <= m_axi_rdata;
-          fw_q         <= fw_q + 1'sb1;
+          fw_q         <= fw_q + WordIdxW'(1);
           psum_q       <= psum_q + fw_sum;
           if (m_axi_rresp != 2'b00) pay_err_q <= 1'b1;
           if (pay_last_beat && (pay_err_q || m_axi_rresp != 2'b00)) status_q <= StDmaError;
