@@ -1,0 +1,545 @@
+//! Transaction level: whole frames from `m_axis_tx` and whole completion batches (one AW
+//! burst and its W beats) from `m_axi`, collected per side, decoded and diffed field by
+//! field; and the mapping of a differing data beat onto those fields.
+
+use std::collections::VecDeque;
+
+use etherparse::{
+    LinkHeader, NetHeaders, PacketHeaders, SingleVlanHeader, TransportHeader, VlanHeader,
+};
+use txoe_model::layout::{CompletionEntry, CPL_BYTES};
+use txoe_model::ports::{bus_byte, strobe_mask, Bus, Outputs};
+
+use crate::locate::{completion_field, field_value, frame_field, Endian, FieldSpan};
+use crate::lockstep::FieldDiff;
+
+/// Port names used in reports.
+pub(crate) const PORT_TX: &str = "m_axis_tx";
+pub(crate) const PORT_W: &str = "m_axi_w";
+
+/// One completion write as seen on the bus: its AW (when it was accepted) and its data.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Batch {
+    /// `m_axi_awaddr` of the burst (`None` while its AW has not been accepted).
+    pub awaddr: Option<u64>,
+    /// `m_axi_awlen` of the burst.
+    pub awlen: Option<u8>,
+    /// The strobed bytes of all its W beats, in order.
+    pub bytes: Vec<u8>,
+}
+
+/// Append the lanes of `data` enabled in `strobe` to `buf`.
+fn push_lanes(buf: &mut Vec<u8>, data: &Bus, strobe: u64, lanes: usize) {
+    let mut s = strobe & strobe_mask(lanes);
+    while s != 0 {
+        let lane = s.trailing_zeros() as usize;
+        buf.push(bus_byte(data, lane));
+        s &= s - 1;
+    }
+}
+
+/// One side's `m_axis_tx`: the frame being received and finished frames not yet diffed.
+#[derive(Debug, Default)]
+pub(crate) struct StreamSide {
+    pub frame: Vec<u8>,
+    pub frames: u64,
+    pub done: VecDeque<Vec<u8>>,
+}
+
+impl StreamSide {
+    #[inline]
+    pub fn step(&mut self, out: &Outputs, tready: bool, lanes: usize, collect: bool) {
+        if !(out.m_axis_tx_tvalid && tready) {
+            return;
+        }
+        if collect {
+            push_lanes(&mut self.frame, &out.m_axis_tx_tdata, out.m_axis_tx_tkeep, lanes);
+        }
+        if out.m_axis_tx_tlast {
+            self.frames += 1;
+            if collect {
+                self.done.push_back(std::mem::take(&mut self.frame));
+            }
+        }
+    }
+}
+
+/// One side's completion writes: accepted AWs waiting for data, the burst being written,
+/// bursts whose data came before their AW, and finished batches not yet diffed.
+#[derive(Debug, Default)]
+pub(crate) struct WriteSide {
+    aws: VecDeque<(u64, u8)>,
+    pub burst: Vec<u8>,
+    headless: VecDeque<Vec<u8>>,
+    pub bursts: u64,
+    pub done: VecDeque<Batch>,
+}
+
+impl WriteSide {
+    #[inline]
+    pub fn step(
+        &mut self,
+        out: &Outputs,
+        awready: bool,
+        wready: bool,
+        lanes: usize,
+        collect: bool,
+    ) {
+        if collect && out.m_axi_awvalid && awready {
+            let aw = (out.m_axi_awaddr, out.m_axi_awlen);
+            match self.headless.pop_front() {
+                Some(bytes) => {
+                    self.done.push_back(Batch { awaddr: Some(aw.0), awlen: Some(aw.1), bytes })
+                }
+                None => self.aws.push_back(aw),
+            }
+        }
+        if !(out.m_axi_wvalid && wready) {
+            return;
+        }
+        if collect {
+            push_lanes(&mut self.burst, &out.m_axi_wdata, out.m_axi_wstrb, lanes);
+        }
+        if out.m_axi_wlast {
+            self.bursts += 1;
+            if collect {
+                let bytes = std::mem::take(&mut self.burst);
+                match self.aws.pop_front() {
+                    Some((a, l)) => {
+                        self.done.push_back(Batch { awaddr: Some(a), awlen: Some(l), bytes })
+                    }
+                    None => self.headless.push_back(bytes),
+                }
+            }
+        }
+    }
+}
+
+/// Both sides' transaction state and the transaction-level counts.
+#[derive(Debug)]
+pub(crate) struct Tracker {
+    lanes: usize,
+    lockstep: bool,
+    pub m_tx: StreamSide,
+    pub r_tx: StreamSide,
+    pub m_wr: WriteSide,
+    pub r_wr: WriteSide,
+    pub frames_compared: u64,
+    pub headers_diffed: u64,
+    pub batches_diffed: u64,
+}
+
+impl Tracker {
+    pub fn new(data_w: u32, lockstep: bool) -> Self {
+        Tracker {
+            lanes: (data_w / 8) as usize,
+            lockstep,
+            m_tx: StreamSide::default(),
+            r_tx: StreamSide::default(),
+            m_wr: WriteSide::default(),
+            r_wr: WriteSide::default(),
+            frames_compared: 0,
+            headers_diffed: 0,
+            batches_diffed: 0,
+        }
+    }
+
+    /// Follow the handshakes of one cycle (`r` is `None` in model-only runs, which only
+    /// count frames and batches).
+    #[inline]
+    pub fn step(&mut self, inp: &txoe_model::ports::Inputs, m: &Outputs, r: Option<&Outputs>) {
+        let (lanes, collect) = (self.lanes, self.lockstep);
+        self.m_tx.step(m, inp.m_axis_tx_tready, lanes, collect);
+        self.m_wr.step(m, inp.m_axi_awready, inp.m_axi_wready, lanes, collect);
+        if let Some(r) = r {
+            self.r_tx.step(r, inp.m_axis_tx_tready, lanes, collect);
+            self.r_wr.step(r, inp.m_axi_awready, inp.m_axi_wready, lanes, collect);
+        }
+    }
+
+    /// True when both sides have finished a frame or a batch not diffed yet.
+    #[inline]
+    pub fn has_finished(&self) -> bool {
+        (!self.m_tx.done.is_empty() && !self.r_tx.done.is_empty())
+            || (!self.m_wr.done.is_empty() && !self.r_wr.done.is_empty())
+    }
+
+    /// Diff every frame and batch both sides have finished; differences go to `out`.
+    pub fn diff_finished(&mut self, out: &mut Vec<FieldDiff>) {
+        while !self.m_tx.done.is_empty() && !self.r_tx.done.is_empty() {
+            let (m, r) = (
+                self.m_tx.done.pop_front().unwrap_or_default(),
+                self.r_tx.done.pop_front().unwrap_or_default(),
+            );
+            if diff_frame(self.frames_compared, &m, &r, out) {
+                self.headers_diffed += 1;
+            }
+            self.frames_compared += 1;
+        }
+        while !self.m_wr.done.is_empty() && !self.r_wr.done.is_empty() {
+            let (m, r) = (
+                self.m_wr.done.pop_front().unwrap_or_default(),
+                self.r_wr.done.pop_front().unwrap_or_default(),
+            );
+            diff_batch(self.batches_diffed, &m, &r, out);
+            self.batches_diffed += 1;
+        }
+    }
+
+    /// Replace the raw per-cycle diffs of one cycle by located ones: data-bus words become
+    /// header or completion fields, and `m_axis_tx` / `m_axi_w` diffs get their transaction.
+    pub fn locate(&self, m: &Outputs, r: &Outputs, raw: Vec<FieldDiff>) -> Vec<FieldDiff> {
+        let mut out = Vec::with_capacity(raw.len());
+        let (mut tdata_done, mut wdata_done) = (false, false);
+        for mut d in raw {
+            if d.port == PORT_TX {
+                if d.field.starts_with("m_axis_tx_tdata") {
+                    if !tdata_done {
+                        self.locate_tdata(m, r, &mut out);
+                        tdata_done = true;
+                    }
+                    continue;
+                }
+                d.transaction = format!("frame={}", self.m_tx.frames);
+            } else if d.port == PORT_W {
+                if d.field.starts_with("m_axi_wdata") {
+                    if !wdata_done {
+                        self.locate_wdata(m, r, &mut out);
+                        wdata_done = true;
+                    }
+                    continue;
+                }
+                d.transaction = format!("batch={}", self.m_wr.bursts);
+            }
+            out.push(d);
+        }
+        out
+    }
+
+    fn locate_tdata(&self, m: &Outputs, r: &Outputs, out: &mut Vec<FieldDiff>) {
+        let txn = format!("frame={}", self.m_tx.frames);
+        let mut mbuf = self.m_tx.frame.clone();
+        push_lanes(&mut mbuf, &m.m_axis_tx_tdata, m.m_axis_tx_tkeep, self.lanes);
+        let mut rbuf = self.r_tx.frame.clone();
+        push_lanes(&mut rbuf, &r.m_axis_tx_tdata, r.m_axis_tx_tkeep, self.lanes);
+        locate_beat(
+            Beat { base: self.m_tx.frame.len(), keep: m.m_axis_tx_tkeep, lanes: self.lanes },
+            (&m.m_axis_tx_tdata, &r.m_axis_tx_tdata),
+            (&mbuf, &rbuf),
+            frame_field,
+            Endian::Big,
+            (PORT_TX, "m_axis_tx_tdata", &txn),
+            out,
+        );
+    }
+
+    fn locate_wdata(&self, m: &Outputs, r: &Outputs, out: &mut Vec<FieldDiff>) {
+        let txn = format!("batch={}", self.m_wr.bursts);
+        let mut mbuf = self.m_wr.burst.clone();
+        push_lanes(&mut mbuf, &m.m_axi_wdata, m.m_axi_wstrb, self.lanes);
+        let mut rbuf = self.r_wr.burst.clone();
+        push_lanes(&mut rbuf, &r.m_axi_wdata, r.m_axi_wstrb, self.lanes);
+        locate_beat(
+            Beat { base: self.m_wr.burst.len(), keep: m.m_axi_wstrb, lanes: self.lanes },
+            (&m.m_axi_wdata, &r.m_axi_wdata),
+            (&mbuf, &rbuf),
+            |_, off| completion_field(off),
+            Endian::Little,
+            (PORT_W, "m_axi_wdata", &txn),
+            out,
+        );
+    }
+}
+
+/// Where a beat sits in its transaction: bytes before it, its enabled lanes (model side).
+struct Beat {
+    base: usize,
+    keep: u64,
+    lanes: usize,
+}
+
+/// One [`FieldDiff`] per field holding a differing byte of the beat; a differing byte in a
+/// lane the model does not enable is named `<signal>.lane[k]`.
+fn locate_beat(
+    beat: Beat,
+    data: (&Bus, &Bus),
+    bufs: (&[u8], &[u8]),
+    field_of: impl Fn(&[u8], usize) -> FieldSpan,
+    endian: Endian,
+    (port, signal, txn): (&str, &str, &str),
+    out: &mut Vec<FieldDiff>,
+) {
+    let mut seen: Vec<usize> = Vec::new();
+    let mut rank = 0usize;
+    for lane in 0..beat.lanes {
+        let kept = beat.keep >> lane & 1 != 0;
+        let (mb, rb) = (bus_byte(data.0, lane), bus_byte(data.1, lane));
+        let offset = beat.base + rank;
+        if kept {
+            rank += 1;
+        }
+        if mb == rb {
+            continue;
+        }
+        if !kept {
+            out.push(FieldDiff {
+                port: port.into(),
+                field: format!("{signal}.lane[{lane}]"),
+                transaction: txn.into(),
+                model: u128::from(mb),
+                rtl: u128::from(rb),
+            });
+            continue;
+        }
+        let span = field_of(bufs.0, offset);
+        if seen.contains(&span.start) {
+            continue;
+        }
+        seen.push(span.start);
+        let (mv, mn) = field_value(bufs.0, &span, endian);
+        let (rv, _) = field_value(bufs.1, &span, endian);
+        let field = if mn < span.len && !span.name.starts_with("payload[") {
+            format!("{}[{}..{}]", span.name, 0, mn)
+        } else {
+            span.name.into_owned()
+        };
+        out.push(FieldDiff {
+            port: port.into(),
+            field,
+            transaction: txn.into(),
+            model: mv,
+            rtl: rv,
+        });
+    }
+}
+
+fn diff(
+    out: &mut Vec<FieldDiff>,
+    port: &str,
+    txn: &str,
+    field: impl Into<String>,
+    m: u128,
+    r: u128,
+) {
+    out.push(FieldDiff {
+        port: port.into(),
+        field: field.into(),
+        transaction: txn.into(),
+        model: m,
+        rtl: r,
+    });
+}
+
+fn be(bytes: &[u8]) -> u128 {
+    bytes.iter().take(16).fold(0u128, |acc, &b| (acc << 8) | u128::from(b))
+}
+
+fn vlan_tci(v: &SingleVlanHeader) -> u128 {
+    (u128::from(v.pcp.value()) << 13)
+        | (u128::from(v.drop_eligible_indicator) << 12)
+        | u128::from(v.vlan_id.value())
+}
+
+/// Named header field values, in wire order.
+pub type HeaderFields = Vec<(&'static str, u128)>;
+
+/// Header fields of a frame as etherparse decodes them, named as in [`crate::locate`],
+/// and the payload of the last parsed layer.
+pub fn header_fields(frame: &[u8]) -> Result<(HeaderFields, &[u8]), String> {
+    let h = PacketHeaders::from_ethernet_slice(frame).map_err(|e| e.to_string())?;
+    let mut f: Vec<(&'static str, u128)> = Vec::with_capacity(32);
+    if let Some(LinkHeader::Ethernet2(e)) = &h.link {
+        f.push(("eth.dst", be(&e.destination)));
+        f.push(("eth.src", be(&e.source)));
+        match &h.vlan {
+            None => f.push(("eth.type", u128::from(e.ether_type.0))),
+            Some(VlanHeader::Single(v)) => {
+                f.push(("vlan.tpid", u128::from(e.ether_type.0)));
+                f.push(("vlan.tci", vlan_tci(v)));
+                f.push(("eth.type", u128::from(v.ether_type.0)));
+            }
+            Some(VlanHeader::Double(d)) => {
+                f.push(("vlan.tpid", u128::from(e.ether_type.0)));
+                f.push(("vlan.tci", vlan_tci(&d.outer)));
+                f.push(("vlan.inner_tpid", u128::from(d.outer.ether_type.0)));
+                f.push(("vlan.inner_tci", vlan_tci(&d.inner)));
+                f.push(("eth.type", u128::from(d.inner.ether_type.0)));
+            }
+        }
+    }
+    match &h.net {
+        Some(NetHeaders::Ipv4(ip, _)) => {
+            f.push(("ipv4.version_ihl", u128::from(0x40 | ip.ihl())));
+            f.push(("ipv4.tos", u128::from((ip.dscp.value() << 2) | ip.ecn.value())));
+            f.push(("ipv4.total_len", u128::from(ip.total_len)));
+            f.push(("ipv4.id", u128::from(ip.identification)));
+            let flags = (u16::from(ip.dont_fragment) << 14)
+                | (u16::from(ip.more_fragments) << 13)
+                | ip.fragment_offset.value();
+            f.push(("ipv4.flags_frag", u128::from(flags)));
+            f.push(("ipv4.ttl", u128::from(ip.time_to_live)));
+            f.push(("ipv4.protocol", u128::from(ip.protocol.0)));
+            f.push(("ipv4.checksum", u128::from(ip.header_checksum)));
+            f.push(("ipv4.src", be(&ip.source)));
+            f.push(("ipv4.dst", be(&ip.destination)));
+            if !ip.options.is_empty() {
+                f.push(("ipv4.options", be(ip.options.as_slice())));
+            }
+        }
+        Some(NetHeaders::Ipv6(ip, ext)) => {
+            let vtc = (6u32 << 28) | (u32::from(ip.traffic_class) << 20) | ip.flow_label.value();
+            f.push(("ipv6.vtc_flow", u128::from(vtc)));
+            f.push(("ipv6.payload_len", u128::from(ip.payload_length)));
+            f.push(("ipv6.next_header", u128::from(ip.next_header.0)));
+            f.push(("ipv6.hop_limit", u128::from(ip.hop_limit)));
+            f.push(("ipv6.src", be(&ip.source)));
+            f.push(("ipv6.dst", be(&ip.destination)));
+            if let Some(fr) = &ext.fragment {
+                f.push(("frag.next_header", u128::from(fr.next_header.0)));
+                let of = (fr.fragment_offset.value() << 3) | u16::from(fr.more_fragments);
+                f.push(("frag.offset_flags", u128::from(of)));
+                f.push(("frag.id", u128::from(fr.identification)));
+            }
+        }
+        None => {}
+    }
+    if let Some(TransportHeader::Tcp(t)) = &h.transport {
+        f.push(("tcp.src_port", u128::from(t.source_port)));
+        f.push(("tcp.dst_port", u128::from(t.destination_port)));
+        f.push(("tcp.seq", u128::from(t.sequence_number)));
+        f.push(("tcp.ack", u128::from(t.acknowledgment_number)));
+        f.push(("tcp.data_offset", u128::from((t.data_offset() << 4) | u8::from(t.ns))));
+        let flags = [t.fin, t.syn, t.rst, t.psh, t.ack, t.urg, t.ece, t.cwr]
+            .iter()
+            .enumerate()
+            .fold(0u8, |acc, (i, &b)| acc | (u8::from(b) << i));
+        f.push(("tcp.flags", u128::from(flags)));
+        f.push(("tcp.window", u128::from(t.window_size)));
+        f.push(("tcp.checksum", u128::from(t.checksum)));
+        f.push(("tcp.urgent", u128::from(t.urgent_pointer)));
+        if !t.options.is_empty() {
+            f.push(("tcp.options", be(t.options.as_slice())));
+        }
+    }
+    Ok((f, h.payload.slice()))
+}
+
+/// First differing byte of two byte strings, or a length difference, as a diff.
+fn diff_bytes(out: &mut Vec<FieldDiff>, port: &str, txn: &str, what: &str, m: &[u8], r: &[u8]) {
+    if let Some(i) = m.iter().zip(r).position(|(a, b)| a != b) {
+        diff(out, port, txn, format!("{what}[{i}]"), u128::from(m[i]), u128::from(r[i]));
+    } else if m.len() != r.len() {
+        diff(out, port, txn, format!("{what}.len"), m.len() as u128, r.len() as u128);
+    }
+}
+
+/// Diff frame number `frame` of both sides: the headers field by field (as etherparse
+/// decodes them), then the payload, then the raw bytes. Differences go to `out`; returns
+/// true when both sides' headers were decoded and compared.
+pub fn diff_frame(frame: u64, model: &[u8], rtl: &[u8], out: &mut Vec<FieldDiff>) -> bool {
+    let txn = format!("frame={frame}");
+    let before = out.len();
+    let compared = match (header_fields(model), header_fields(rtl)) {
+        (Ok((mf, mp)), Ok((rf, rp))) => {
+            for (name, mv) in &mf {
+                match rf.iter().find(|(n, _)| n == name) {
+                    Some((_, rv)) if rv != mv => diff(out, PORT_TX, &txn, *name, *mv, *rv),
+                    Some(_) => {}
+                    None => diff(out, PORT_TX, &txn, format!("{name} (absent on rtl)"), *mv, 0),
+                }
+            }
+            for (name, rv) in rf.iter().filter(|(n, _)| !mf.iter().any(|(m, _)| m == n)) {
+                diff(out, PORT_TX, &txn, format!("{name} (absent on model)"), 0, *rv);
+            }
+            if out.len() == before {
+                diff_bytes(out, PORT_TX, &txn, "payload", mp, rp);
+            }
+            true
+        }
+        (Ok(_), Err(_)) => {
+            diff(out, PORT_TX, &txn, "etherparse (1: decodes)", 1, 0);
+            false
+        }
+        (Err(_), Ok(_)) => {
+            diff(out, PORT_TX, &txn, "etherparse (1: decodes)", 0, 1);
+            false
+        }
+        (Err(_), Err(_)) => false,
+    };
+    if out.len() == before {
+        diff_bytes(out, PORT_TX, &txn, "frame", model, rtl);
+    }
+    compared
+}
+
+/// Diff completion batch number `batch` of both sides: the burst (address, length, entry
+/// count), then every entry decoded with [`CompletionEntry::decode`], then the raw bytes.
+pub fn diff_batch(batch: u64, model: &Batch, rtl: &Batch, out: &mut Vec<FieldDiff>) {
+    let txn = format!("batch={batch}");
+    let before = out.len();
+    if model.awaddr != rtl.awaddr {
+        diff(
+            out,
+            PORT_W,
+            &txn,
+            "batch.awaddr",
+            u128::from(model.awaddr.unwrap_or(0)),
+            u128::from(rtl.awaddr.unwrap_or(0)),
+        );
+    }
+    if model.awlen != rtl.awlen {
+        diff(
+            out,
+            PORT_W,
+            &txn,
+            "batch.awlen",
+            u128::from(model.awlen.unwrap_or(0)),
+            u128::from(rtl.awlen.unwrap_or(0)),
+        );
+    }
+    let entries = |b: &Batch| -> Vec<CompletionEntry> {
+        b.bytes
+            .chunks_exact(CPL_BYTES)
+            .map(|c| CompletionEntry::decode(c.try_into().expect("chunk of CPL_BYTES")))
+            .collect()
+    };
+    let (me, re) = (entries(model), entries(rtl));
+    if me.len() != re.len() {
+        diff(out, PORT_W, &txn, "batch.entries", me.len() as u128, re.len() as u128);
+    }
+    let flags = |e: &CompletionEntry| -> u128 {
+        let reason = if e.end_of_batch { e.reason as u8 } else { 0 };
+        u128::from(u8::from(e.phase) | (u8::from(e.end_of_batch) << 1) | (reason << 4))
+    };
+    for (k, (m, r)) in me.iter().zip(&re).enumerate() {
+        let fields: [(&str, u128, u128); 5] = [
+            ("cookie", u128::from(m.cookie), u128::from(r.cookie)),
+            ("bytes", u128::from(m.bytes), u128::from(r.bytes)),
+            ("segments", u128::from(m.segments), u128::from(r.segments)),
+            ("status", u128::from(m.status), u128::from(r.status)),
+            ("flags", flags(m), flags(r)),
+        ];
+        for (name, mv, rv) in fields {
+            if mv != rv {
+                diff(out, PORT_W, &txn, format!("cpl[{k}].{name}"), mv, rv);
+            }
+        }
+    }
+    if out.len() == before {
+        if let Some(i) = model.bytes.iter().zip(&rtl.bytes).position(|(a, b)| a != b) {
+            let span = completion_field(i);
+            let (mv, _) = field_value(&model.bytes, &span, Endian::Little);
+            let (rv, _) = field_value(&rtl.bytes, &span, Endian::Little);
+            diff(out, PORT_W, &txn, span.name.into_owned(), mv, rv);
+        } else if model.bytes.len() != rtl.bytes.len() {
+            diff(
+                out,
+                PORT_W,
+                &txn,
+                "batch.bytes",
+                model.bytes.len() as u128,
+                rtl.bytes.len() as u128,
+            );
+        }
+    }
+}
