@@ -1,0 +1,188 @@
+//! The MAC: an AXI4-Stream sink for `m_axis_tx_*`.
+//!
+//! `tready` is high on a cycle with probability `env.tready_percent`, drawn from the
+//! seeded random stream one cycle ahead (a Moore output). Accepted beats are collected
+//! into frames until `tlast`; the cycle of the `tlast` handshake is the frame's cycle.
+//!
+//! Checks (each an [`EnvError`] on port `m_axis_tx`): `tkeep` on a beat other than the
+//! last must be all ones; on the last beat it must be contiguous from byte 0 and not
+//! zero; a frame may not be longer than MTU + 18 bytes (Ethernet header and one VLAN
+//! tag); `tvalid` may not drop, nor `tdata`/`tkeep`/`tlast` change, before `tready`.
+
+use std::collections::VecDeque;
+
+use rand::Rng;
+use rand_chacha::ChaCha8Rng;
+use txoe_cosim::EnvError;
+use txoe_model::ports::{strobe_mask, Bus, Inputs, Outputs};
+
+use crate::payload::env_rng;
+
+/// One frame as the MAC received it (no FCS).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Frame {
+    /// Cycle of the `tlast` handshake.
+    pub cycle: u64,
+    pub data: Vec<u8>,
+}
+
+/// The stream sink.
+pub struct MacSink {
+    bytes: usize,
+    max_frame: usize,
+    tready_percent: u32,
+    rng: ChaCha8Rng,
+    tready: bool,
+    cur: Vec<u8>,
+    held: Option<(Bus, u64, bool)>,
+    /// Frames received and not yet taken by the scoreboard.
+    pending: VecDeque<Frame>,
+    frames: u64,
+    bytes_total: u64,
+    beats: u64,
+}
+
+impl MacSink {
+    /// `max_frame` is the longest legal frame, MTU + 18.
+    pub fn new(data_w: u32, max_frame: usize, tready_percent: u32, seed: u64) -> Self {
+        let mut rng = env_rng(seed, b"mac\0\0\0\0\0");
+        let tready = tready_percent >= 100 || rng.gen_range(0..100) < tready_percent;
+        MacSink {
+            bytes: (data_w / 8) as usize,
+            max_frame,
+            tready_percent,
+            rng,
+            tready,
+            cur: Vec::with_capacity(max_frame + 64),
+            held: None,
+            pending: VecDeque::new(),
+            frames: 0,
+            bytes_total: 0,
+            beats: 0,
+        }
+    }
+
+    pub fn drive(&mut self, inp: &mut Inputs) {
+        inp.m_axis_tx_tready = self.tready;
+    }
+
+    fn err(cycle: u64, message: String) -> EnvError {
+        EnvError {
+            cycle,
+            port: "m_axis_tx".to_string(),
+            message,
+        }
+    }
+
+    pub fn observe(&mut self, cycle: u64, inp: &Inputs, out: &Outputs) -> Result<(), EnvError> {
+        let beat = (
+            out.m_axis_tx_tdata,
+            out.m_axis_tx_tkeep,
+            out.m_axis_tx_tlast,
+        );
+        if let Some(h) = self.held {
+            if !out.m_axis_tx_tvalid {
+                return Err(Self::err(cycle, "tvalid dropped before tready".into()));
+            }
+            if h != beat {
+                return Err(Self::err(
+                    cycle,
+                    "tdata/tkeep/tlast changed while tvalid was high and tready low".into(),
+                ));
+            }
+        }
+        self.held = None;
+        if out.m_axis_tx_tvalid && inp.m_axis_tx_tready {
+            self.accept(cycle, out)?;
+        } else if out.m_axis_tx_tvalid {
+            self.held = Some(beat);
+        }
+        if self.tready_percent < 100 {
+            self.tready = self.rng.gen_range(0..100) < self.tready_percent;
+        }
+        Ok(())
+    }
+
+    fn accept(&mut self, cycle: u64, out: &Outputs) -> Result<(), EnvError> {
+        let full = strobe_mask(self.bytes);
+        let keep = out.m_axis_tx_tkeep;
+        let last = out.m_axis_tx_tlast;
+        if !last && keep != full {
+            return Err(Self::err(
+                cycle,
+                format!(
+                    "tkeep {keep:#x} on a beat that is not the last (byte {} of frame {}); expected {full:#x}",
+                    self.cur.len(),
+                    self.frames
+                ),
+            ));
+        }
+        if last && (keep == 0 || keep & !full != 0 || keep & keep.wrapping_add(1) != 0) {
+            return Err(Self::err(
+                cycle,
+                format!(
+                    "tkeep {keep:#x} on the last beat of frame {} is not contiguous from byte 0",
+                    self.frames
+                ),
+            ));
+        }
+        let n = keep.count_ones() as usize;
+        if self.cur.len() + n > self.max_frame {
+            return Err(Self::err(
+                cycle,
+                format!(
+                    "frame {} is longer than {} bytes (MTU + 18)",
+                    self.frames, self.max_frame
+                ),
+            ));
+        }
+        for w in out.m_axis_tx_tdata.iter().take(n.div_ceil(8)) {
+            self.cur.extend_from_slice(&w.to_le_bytes());
+        }
+        let len = self.cur.len() - n.div_ceil(8) * 8 + n;
+        self.cur.truncate(len);
+        self.beats += 1;
+        if last {
+            self.frames += 1;
+            self.bytes_total += self.cur.len() as u64;
+            let data = std::mem::replace(&mut self.cur, Vec::with_capacity(self.max_frame + 64));
+            self.pending.push_back(Frame { cycle, data });
+        }
+        Ok(())
+    }
+
+    /// Oldest frame not yet taken.
+    pub fn pop_frame(&mut self) -> Option<Frame> {
+        self.pending.pop_front()
+    }
+
+    /// Frames received and not yet taken.
+    pub fn pending(&self) -> usize {
+        self.pending.len()
+    }
+
+    /// Take every frame not yet taken.
+    pub fn drain(&mut self) -> impl Iterator<Item = Frame> + '_ {
+        self.pending.drain(..)
+    }
+
+    /// Frames received (`tlast` handshakes).
+    pub fn frames(&self) -> u64 {
+        self.frames
+    }
+
+    /// Frame bytes received.
+    pub fn bytes(&self) -> u64 {
+        self.bytes_total
+    }
+
+    /// Beats accepted.
+    pub fn beats(&self) -> u64 {
+        self.beats
+    }
+
+    /// True while a frame has started but not ended.
+    pub fn in_frame(&self) -> bool {
+        !self.cur.is_empty()
+    }
+}

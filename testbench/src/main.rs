@@ -1,0 +1,219 @@
+//! `txoe`: run scenarios against the model and the RTL in lockstep, or print scenarios.
+//!
+//! Exit status: 0 when the run passed; 1 on a mismatch, an environment error or a
+//! timeout (the report is printed); 2 when the run could not start: a usage error, a
+//! malformed scenario (the message names the field), the RTL missing from this build, or
+//! an output file that could not be written.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::error::ErrorKind;
+use clap::{Args, CommandFactory, Parser, Subcommand};
+use txoe_testbench::report::{report_text, summary_line};
+use txoe_testbench::scenario::{GenKnobs, Scenario};
+use txoe_testbench::{completions, pcap, run_scenario, RunConfig};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "txoe",
+    version,
+    about = "txoe transmit offload engine: lockstep runs of the RTL and the model"
+)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand, Debug)]
+enum Cmd {
+    /// Run a scenario (the built-in default without a file, a generated one with --seed).
+    Run(RunArgs),
+    /// Print a scenario as JSON: the built-in default, or the one --seed generates.
+    Scenario(ScenarioArgs),
+}
+
+#[derive(Args, Debug)]
+struct GenArgs {
+    /// Without a scenario file: generate a random scenario from this seed. With a file:
+    /// replace its env.seed.
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Number of sends of a generated scenario.
+    #[arg(long, requires = "seed")]
+    sends: Option<usize>,
+    /// Largest payload length of a generated scenario (capped by each connection's
+    /// effective MSS unless --multi-segment).
+    #[arg(long, requires = "seed")]
+    max_len: Option<u32>,
+    /// Let generated sends span several segments.
+    #[arg(long, requires = "seed")]
+    multi_segment: bool,
+    /// Percent of generated sends the engine must reject (length 0, unknown connection...).
+    #[arg(long, requires = "seed")]
+    bad_percent: Option<u32>,
+    /// Replace config.data_width (64, 128, 256, 512).
+    #[arg(long)]
+    data_width: Option<u32>,
+}
+
+#[derive(Args, Debug)]
+struct RunArgs {
+    /// Scenario file (JSON).
+    scenario: Option<PathBuf>,
+    /// Write the frames the MAC received as a pcap file.
+    #[arg(long, value_name = "FILE")]
+    pcap: Option<PathBuf>,
+    /// Write the completion batches as JSON Lines.
+    #[arg(long, value_name = "FILE")]
+    completions: Option<PathBuf>,
+    /// Run the model alone.
+    #[arg(long)]
+    model_only: bool,
+    /// Write the RTL's waveform as FST.
+    #[arg(long, value_name = "FILE", conflicts_with = "vcd")]
+    fst: Option<PathBuf>,
+    /// Write the RTL's waveform as VCD.
+    #[arg(long, value_name = "FILE")]
+    vcd: Option<PathBuf>,
+    #[command(flatten)]
+    gen: GenArgs,
+    /// Cycle budget (default: env.max_cycles, or a generous bound from the sends).
+    #[arg(long, value_name = "N")]
+    max_cycles: Option<u64>,
+    /// Print a progress line every N cycles (0: never).
+    #[arg(long, value_name = "N", default_value_t = 1_000_000)]
+    progress: u64,
+    /// Print only the summary line when the run passes, and no progress.
+    #[arg(long)]
+    quiet: bool,
+}
+
+#[derive(Args, Debug)]
+struct ScenarioArgs {
+    /// Print the built-in default scenario (the default without --seed).
+    #[arg(long, conflicts_with = "seed")]
+    default: bool,
+    #[command(flatten)]
+    gen: GenArgs,
+}
+
+impl GenArgs {
+    /// True when a generator knob other than the seed was given.
+    fn has_knobs(&self) -> bool {
+        self.sends.is_some()
+            || self.max_len.is_some()
+            || self.multi_segment
+            || self.bad_percent.is_some()
+    }
+}
+
+fn knobs(g: &GenArgs) -> GenKnobs {
+    let d = GenKnobs::default();
+    GenKnobs {
+        sends: g.sends.unwrap_or(d.sends),
+        max_len: g.max_len.unwrap_or(d.max_len),
+        multi_segment: g.multi_segment,
+        bad_percent: g.bad_percent.unwrap_or(d.bad_percent),
+        data_width: g.data_width.unwrap_or(d.data_width),
+    }
+}
+
+/// The scenario to run or print, after the command-line overrides, validated.
+fn load(file: Option<&PathBuf>, g: &GenArgs) -> Result<Scenario, String> {
+    let mut sc = match (file, g.seed) {
+        (Some(p), seed) => {
+            let mut sc = Scenario::from_path(p).map_err(|e| format!("{}: {e}", p.display()))?;
+            if let Some(s) = seed {
+                sc.env.seed = s;
+            }
+            sc
+        }
+        (None, Some(seed)) => Scenario::random(seed, &knobs(g)),
+        (None, None) => Scenario::builtin_default(),
+    };
+    if let Some(w) = g.data_width {
+        sc.config.data_width = w;
+    }
+    sc.validate().map_err(|e| format!("{e}"))?;
+    Ok(sc)
+}
+
+fn run(a: &RunArgs) -> ExitCode {
+    if a.scenario.is_some() && a.gen.has_knobs() {
+        let mut cli = Cli::command();
+        let mut run_cmd = cli
+            .find_subcommand_mut("run")
+            .expect("the run subcommand")
+            .clone();
+        run_cmd
+            .error(
+                ErrorKind::ArgumentConflict,
+                "--sends, --max-len, --multi-segment and --bad-percent shape a generated scenario: use them with --seed and no scenario file",
+            )
+            .exit();
+    }
+    let sc = match load(a.scenario.as_ref(), &a.gen) {
+        Ok(sc) => sc,
+        Err(e) => {
+            eprintln!("txoe: malformed scenario: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let cfg = RunConfig {
+        model_only: a.model_only,
+        fst: a.fst.clone(),
+        vcd: a.vcd.clone(),
+        progress_every: if a.quiet { 0 } else { a.progress },
+        max_cycles: a.max_cycles,
+        keep_frames: a.pcap.is_some(),
+    };
+    let outcome = match run_scenario(&sc, &cfg) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("txoe: {e}");
+            return ExitCode::from(2);
+        }
+    };
+
+    let mut status = if outcome.passed() { 0u8 } else { 1 };
+    if let Some(p) = &a.pcap {
+        if let Err(e) = pcap::write_pcap_file(p, &outcome.frames) {
+            eprintln!("txoe: cannot write {}: {e}", p.display());
+            status = 2;
+        }
+    }
+    if let Some(p) = &a.completions {
+        if let Err(e) = completions::write_jsonl_file(p, &outcome.batches) {
+            eprintln!("txoe: cannot write {}: {e}", p.display());
+            status = 2;
+        }
+    }
+    if !a.quiet || !outcome.passed() {
+        print!("{}", report_text(&outcome.report, &outcome.progress));
+    } else {
+        println!("{}", summary_line(&outcome.report));
+    }
+    ExitCode::from(status)
+}
+
+fn print_scenario(a: &ScenarioArgs) -> ExitCode {
+    match load(None, &a.gen) {
+        Ok(sc) => {
+            println!("{}", sc.to_json_pretty());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("txoe: malformed scenario: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match &cli.cmd {
+        Cmd::Run(a) => run(a),
+        Cmd::Scenario(a) => print_scenario(a),
+    }
+}
