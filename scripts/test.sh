@@ -3,5 +3,5 @@
 # for the data widths the lockstep tests use.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export TXOE_DATA_WIDTHS="${TXOE_DATA_WIDTHS:-64}"
+export TXOE_DATA_WIDTHS="${TXOE_DATA_WIDTHS:-64,256}"
 exec cargo test --workspace -j 2 "$@"

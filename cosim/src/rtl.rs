@@ -270,10 +270,15 @@ fn check_layout() -> Result<(), RtlError> {
 /// An RTL instance for a test, or `None` (after saying why on stderr) when this build has
 /// no RTL: without Verilator it prints `SKIPPED: Verilator not found` — and panics instead
 /// when the environment variable `CI` is `true`, so CI cannot pass without the RTL. A width
-/// missing from `TXOE_DATA_WIDTHS` is skipped the same way (it is a build choice). Other
-/// errors panic.
+/// missing from `TXOE_DATA_WIDTHS` is skipped the same way, and also fails under `CI=true`
+/// (`scripts/test.sh` builds every width the tests use). Other errors panic.
 pub fn rtl_or_skip(data_w: u32) -> Option<Rtl> {
     rtl_or_skip_with(data_w, None)
+}
+
+/// True when the environment says RTL tests must not be skipped (`CI=true`).
+fn ci_requires_rtl() -> bool {
+    std::env::var("CI").map(|v| v.eq_ignore_ascii_case("true")).unwrap_or(false)
 }
 
 /// [`rtl_or_skip`] with a trace.
@@ -281,14 +286,16 @@ pub fn rtl_or_skip_with(data_w: u32, trace: Option<(PathBuf, TraceFormat)>) -> O
     match Rtl::new(data_w, trace) {
         Ok(rtl) => Some(rtl),
         Err(RtlError::VerilatorMissing) => {
-            let ci = std::env::var("CI").map(|v| v.eq_ignore_ascii_case("true")).unwrap_or(false);
-            if ci {
+            if ci_requires_rtl() {
                 panic!("Verilator not found and CI=true: the RTL tests cannot be skipped in CI");
             }
             eprintln!("SKIPPED: Verilator not found (RTL DATA_W={data_w} not built)");
             None
         }
         Err(RtlError::WidthNotBuilt(w, built)) => {
+            if ci_requires_rtl() {
+                panic!("DATA_W={w} is not Verilated in this build (built: {built:?}) and CI=true: scripts/test.sh sets TXOE_DATA_WIDTHS to the widths the tests use");
+            }
             eprintln!(
                 "SKIPPED: DATA_W={w} not Verilated in this build (built: {built:?}; set TXOE_DATA_WIDTHS)"
             );
