@@ -189,6 +189,24 @@ fn run(a: &RunArgs) -> ExitCode {
             status = 2;
         }
     }
+    if let Some(dump) = &a.fst {
+        // A save file beside the dump, with the marker on the first mismatch if any
+        // (the dump has two time steps per cycle: clk low at 2c, high at 2c+1).
+        let mut name = dump.clone().into_os_string();
+        name.push(".gtkw");
+        let save = PathBuf::from(name);
+        let view = txoe_waves::View {
+            groups: txoe_waves::top_port_groups("TOP.txoe_top"),
+            marker: outcome.report.mismatch_cycle().map(|c| 2 * c),
+        };
+        match txoe_waves::write_gtkw(&save, dump, &view) {
+            Ok(()) => eprintln!("waveform: gtkwave {}", save.display()),
+            Err(e) => {
+                eprintln!("txoe: cannot write {}: {e}", save.display());
+                status = 2;
+            }
+        }
+    }
     if !a.quiet || !outcome.passed() {
         print!("{}", report_text(&outcome.report, &outcome.progress));
     } else {
