@@ -40,10 +40,13 @@ module txoe_csr
   output logic [3:0]             cq_log2_o,
   output logic [RingIdxW-1:0]    cq_head_o,
 
-  // IPv4 ID counter: host load, current value
+  // IPv4 ID and IPv6 fragment ID counters: host loads, current values
   output logic                   id4_load_o,
   output logic [15:0]            id4_load_value_o,
   input  wire  [15:0]            id4_i,
+  output logic                   id6_load_o,
+  output logic [31:0]            id6_load_value_o,
+  input  wire  [31:0]            id6_i,
 
   // connection contexts: engine read port and snd_nxt write port
   input  wire  [$clog2(NumConn)-1:0] ctx_rd_idx_i,
@@ -83,7 +86,6 @@ module txoe_csr
   logic [15:0] mtu_q;
   logic [4:0]  max_batch_q;
   logic [31:0] timeout_q;
-  logic [31:0] id6_q;
   logic [31:0] tx_base_lo_q, tx_base_hi_q, cq_base_lo_q, cq_base_hi_q;
   logic [3:0]  tx_log2_q, cq_log2_q;
   logic [RingIdxW-1:0] tx_tail_q, cq_head_q;
@@ -144,7 +146,7 @@ module txoe_csr
         RegMaxBatch:  rd_value = {27'd0, max_batch_q};
         RegTimeout:   rd_value = timeout_q;
         RegIpv4Id:    rd_value = {16'd0, id4_i};
-        RegIpv6Id:    rd_value = id6_q;
+        RegIpv6Id:    rd_value = id6_i;
         RegTxBaseLo:  rd_value = tx_base_lo_q;
         RegTxBaseHi:  rd_value = tx_base_hi_q;
         RegTxLog2:    rd_value = {28'd0, tx_log2_q};
@@ -192,6 +194,8 @@ module txoe_csr
 
   assign id4_load_o       = wr_reg && waddr == RegIpv4Id;
   assign id4_load_value_o = s_axil_wdata[15:0];
+  assign id6_load_o       = wr_reg && waddr == RegIpv6Id;
+  assign id6_load_value_o = s_axil_wdata;
 
   always_ff @(posedge clk) begin
     if (rst) begin
@@ -205,7 +209,6 @@ module txoe_csr
       mtu_q        <= MtuReset;
       max_batch_q  <= MaxBatchReset;
       timeout_q    <= 32'd200;
-      id6_q        <= 32'h8000_0000;
       tx_base_lo_q <= 32'd0;
       tx_base_hi_q <= 32'd0;
       cq_base_lo_q <= 32'd0;
@@ -246,7 +249,6 @@ module txoe_csr
           RegMtu:      if (!err_set[ErrConfig]) mtu_q <= s_axil_wdata[15:0];
           RegMaxBatch: if (!err_set[ErrConfig]) max_batch_q <= s_axil_wdata[4:0];
           RegTimeout:  timeout_q  <= s_axil_wdata;
-          RegIpv6Id:   id6_q      <= s_axil_wdata | 32'h8000_0000;
           RegTxBaseLo: tx_base_lo_q <= {s_axil_wdata[31:12], 12'd0};
           RegTxBaseHi: tx_base_hi_q <= s_axil_wdata;
           RegTxLog2:   if (!err_set[ErrConfig]) tx_log2_q <= s_axil_wdata[3:0];

@@ -1,5 +1,7 @@
-// txoe_hdr_build: combinational Ethernet / 802.1Q / IPv4 / TCP header builder. DF is
-// always set; checksums are complete (the payload's contribution comes in as a sum).
+// txoe_hdr_build: combinational header builder for one TCP segment: Ethernet II, optional
+// 802.1Q tag, IPv4 (DF always set, no options) or IPv6 (optional fragment header with
+// offset 0 and M = 0), and TCP without options. Checksums are complete: the payload's
+// contribution comes in as a sum of big-endian 16-bit words.
 `resetall
 `timescale 1ns / 1ps
 `default_nettype none
@@ -8,45 +10,82 @@ module txoe_hdr_build
   import txoe_pkg::*;
 (
   input  wire  ctx_t                     ctx_i,
-  input  wire  [15:0]                    len_i,       // TCP payload bytes
+  input  wire  [31:0]                    seq_i,         // TCP sequence number
+  input  wire  [15:0]                    len_i,         // TCP payload bytes
   input  wire                            psh_i,
   input  wire                            fin_i,
-  input  wire  [15:0]                    ip_id_i,
+  input  wire  [15:0]                    ip_id_i,       // IPv4 identification
+  input  wire  [31:0]                    frag_id_i,     // IPv6 fragment identification
   input  wire  [31:0]                    payload_sum_i, // big-endian 16-bit word sum
-  output logic [HdrMaxBytes*8-1:0]       hdr_o,       // byte p at bits [8p +: 8]
+  output logic [HdrMaxBytes*8-1:0]       hdr_o,         // byte p at bits [8p +: 8]
   output logic [6:0]                     hdr_len_o
 );
 
   logic [7:0]  b [HdrMaxBytes];
-  logic [15:0] ip_total_len;
-  logic [15:0] ip_csum;
-  logic [15:0] tcp_csum;
+  logic [7:0]  tcp [20];
+  logic [15:0] ip_total_len, ip6_payload_len, tcp_len;
+  logic [15:0] ip_csum, tcp_csum;
   logic [7:0]  tcp_flags;
-  logic [31:0] ip_sum, tcp_sum;
+  logic [31:0] ip_sum, tcp_sum, pseudo_sum;
   logic [31:0] src_ip4, dst_ip4;
-  int unsigned ip_at;
+  int unsigned l3_at, l4_at;
 
-  assign src_ip4      = ctx_i.src_ip[31:0];
-  assign dst_ip4      = ctx_i.dst_ip[31:0];
-  assign ip_total_len = 16'd40 + len_i;
-  assign tcp_flags    = {3'b000, 1'b1, psh_i, 2'b00, fin_i};  // ACK, PSH, FIN
+  assign src_ip4         = ctx_i.src_ip[31:0];
+  assign dst_ip4         = ctx_i.dst_ip[31:0];
+  assign tcp_len         = 16'd20 + len_i;
+  assign ip_total_len    = 16'd20 + tcp_len;
+  assign ip6_payload_len = (ctx_i.frag_hdr ? 16'd8 : 16'd0) + tcp_len;
+  assign tcp_flags       = {3'b000, 1'b1, psh_i, 2'b00, fin_i};  // ACK, PSH, FIN
+  assign l3_at           = ctx_i.vlan_en ? 18 : 14;
+  assign l4_at           = l3_at + (!ctx_i.ipv6 ? 20 : ctx_i.frag_hdr ? 48 : 40);
+  assign hdr_len_o       = 7'(l4_at + 20);
 
+  // ---------------------------------------------------------------- checksums
   always_comb begin
     ip_sum = 32'h4500 + {24'd0, ctx_i.tos} + 32'(ip_total_len) + 32'(ip_id_i) + 32'h4000
            + {16'd0, ctx_i.ttl, 8'd6}
            + 32'(src_ip4[31:16]) + 32'(src_ip4[15:0]) + 32'(dst_ip4[31:16]) + 32'(dst_ip4[15:0]);
     ip_csum = ~csum_fold(ip_sum);
 
-    tcp_sum = 32'(src_ip4[31:16]) + 32'(src_ip4[15:0]) + 32'(dst_ip4[31:16]) + 32'(dst_ip4[15:0])
-            + 32'd6 + 32'd20 + 32'(len_i)
+    pseudo_sum = 32'd6 + 32'(tcp_len);
+    if (ctx_i.ipv6) begin
+      for (int i = 0; i < 8; i++) begin
+        pseudo_sum = pseudo_sum + 32'(ctx_i.src_ip[16*i +: 16]) + 32'(ctx_i.dst_ip[16*i +: 16]);
+      end
+    end else begin
+      pseudo_sum = pseudo_sum + 32'(src_ip4[31:16]) + 32'(src_ip4[15:0])
+                 + 32'(dst_ip4[31:16]) + 32'(dst_ip4[15:0]);
+    end
+    tcp_sum = pseudo_sum
             + 32'(ctx_i.src_port) + 32'(ctx_i.dst_port)
-            + 32'(ctx_i.snd_nxt[31:16]) + 32'(ctx_i.snd_nxt[15:0])
+            + 32'(seq_i[31:16]) + 32'(seq_i[15:0])
             + 32'(ctx_i.ack[31:16]) + 32'(ctx_i.ack[15:0])
             + {16'd0, 8'h50, tcp_flags} + 32'(ctx_i.window)
             + payload_sum_i;
     tcp_csum = ~csum_fold(tcp_sum);
   end
 
+  // ---------------------------------------------------------------- TCP header
+  always_comb begin
+    tcp[0]  = ctx_i.src_port[15:8];
+    tcp[1]  = ctx_i.src_port[7:0];
+    tcp[2]  = ctx_i.dst_port[15:8];
+    tcp[3]  = ctx_i.dst_port[7:0];
+    for (int i = 0; i < 4; i++) begin
+      tcp[4 + i] = seq_i[31 - 8*i -: 8];
+      tcp[8 + i] = ctx_i.ack[31 - 8*i -: 8];
+    end
+    tcp[12] = 8'h50;
+    tcp[13] = tcp_flags;
+    tcp[14] = ctx_i.window[15:8];
+    tcp[15] = ctx_i.window[7:0];
+    tcp[16] = tcp_csum[15:8];
+    tcp[17] = tcp_csum[7:0];
+    tcp[18] = 8'h00;
+    tcp[19] = 8'h00;
+  end
+
+  // ---------------------------------------------------------------- placement
   always_comb begin
     for (int i = 0; i < HdrMaxBytes; i++) b[i] = 8'd0;
     for (int i = 0; i < 6; i++) begin
@@ -56,57 +95,57 @@ module txoe_hdr_build
     if (ctx_i.vlan_en) begin
       b[12] = 8'h81; b[13] = 8'h00;
       b[14] = {4'h0, ctx_i.vlan_id[11:8]}; b[15] = ctx_i.vlan_id[7:0];
-      b[16] = 8'h08; b[17] = 8'h00;
-      ip_at = 18;
+    end
+    b[l3_at - 2] = ctx_i.ipv6 ? 8'h86 : 8'h08;
+    b[l3_at - 1] = ctx_i.ipv6 ? 8'hDD : 8'h00;
+    if (!ctx_i.ipv6) begin
+      b[l3_at + 0]  = 8'h45;
+      b[l3_at + 1]  = ctx_i.tos;
+      b[l3_at + 2]  = ip_total_len[15:8];
+      b[l3_at + 3]  = ip_total_len[7:0];
+      b[l3_at + 4]  = ip_id_i[15:8];
+      b[l3_at + 5]  = ip_id_i[7:0];
+      b[l3_at + 6]  = 8'h40;                 // DF, offset 0
+      b[l3_at + 7]  = 8'h00;
+      b[l3_at + 8]  = ctx_i.ttl;
+      b[l3_at + 9]  = 8'd6;                  // TCP
+      b[l3_at + 10] = ip_csum[15:8];
+      b[l3_at + 11] = ip_csum[7:0];
+      for (int i = 0; i < 4; i++) begin
+        b[l3_at + 12 + i] = src_ip4[31 - 8*i -: 8];
+        b[l3_at + 16 + i] = dst_ip4[31 - 8*i -: 8];
+      end
     end else begin
-      b[12] = 8'h08; b[13] = 8'h00;
-      ip_at = 14;
+      b[l3_at + 0] = {4'h6, ctx_i.tos[7:4]};
+      b[l3_at + 1] = {ctx_i.tos[3:0], ctx_i.flow_label[19:16]};
+      b[l3_at + 2] = ctx_i.flow_label[15:8];
+      b[l3_at + 3] = ctx_i.flow_label[7:0];
+      b[l3_at + 4] = ip6_payload_len[15:8];
+      b[l3_at + 5] = ip6_payload_len[7:0];
+      b[l3_at + 6] = ctx_i.frag_hdr ? 8'd44 : 8'd6;
+      b[l3_at + 7] = ctx_i.ttl;
+      for (int i = 0; i < 16; i++) begin
+        b[l3_at + 8 + i]  = ctx_i.src_ip[127 - 8*i -: 8];
+        b[l3_at + 24 + i] = ctx_i.dst_ip[127 - 8*i -: 8];
+      end
+      if (ctx_i.frag_hdr) begin
+        b[l3_at + 40] = 8'd6;                // next header: TCP
+        b[l3_at + 41] = 8'h00;               // reserved
+        b[l3_at + 42] = 8'h00;               // offset 0, M = 0
+        b[l3_at + 43] = 8'h00;
+        for (int i = 0; i < 4; i++) b[l3_at + 44 + i] = frag_id_i[31 - 8*i -: 8];
+      end
     end
-    // IPv4
-    b[ip_at + 0]  = 8'h45;
-    b[ip_at + 1]  = ctx_i.tos;
-    b[ip_at + 2]  = ip_total_len[15:8];
-    b[ip_at + 3]  = ip_total_len[7:0];
-    b[ip_at + 4]  = ip_id_i[15:8];
-    b[ip_at + 5]  = ip_id_i[7:0];
-    b[ip_at + 6]  = 8'h40;                 // DF, offset 0
-    b[ip_at + 7]  = 8'h00;
-    b[ip_at + 8]  = ctx_i.ttl;
-    b[ip_at + 9]  = 8'd6;                  // TCP
-    b[ip_at + 10] = ip_csum[15:8];
-    b[ip_at + 11] = ip_csum[7:0];
-    for (int i = 0; i < 4; i++) begin
-      b[ip_at + 12 + i] = src_ip4[31 - 8*i -: 8];
-      b[ip_at + 16 + i] = dst_ip4[31 - 8*i -: 8];
-    end
-    // TCP
-    b[ip_at + 20] = ctx_i.src_port[15:8];
-    b[ip_at + 21] = ctx_i.src_port[7:0];
-    b[ip_at + 22] = ctx_i.dst_port[15:8];
-    b[ip_at + 23] = ctx_i.dst_port[7:0];
-    for (int i = 0; i < 4; i++) begin
-      b[ip_at + 24 + i] = ctx_i.snd_nxt[31 - 8*i -: 8];
-      b[ip_at + 28 + i] = ctx_i.ack[31 - 8*i -: 8];
-    end
-    b[ip_at + 32] = 8'h50;
-    b[ip_at + 33] = tcp_flags;
-    b[ip_at + 34] = ctx_i.window[15:8];
-    b[ip_at + 35] = ctx_i.window[7:0];
-    b[ip_at + 36] = tcp_csum[15:8];
-    b[ip_at + 37] = tcp_csum[7:0];
-    b[ip_at + 38] = 8'h00;
-    b[ip_at + 39] = 8'h00;
+    for (int i = 0; i < 20; i++) b[l4_at + i] = tcp[i];
   end
 
   always_comb begin
     for (int i = 0; i < HdrMaxBytes; i++) hdr_o[i*8 +: 8] = b[i];
   end
-  assign hdr_len_o = ctx_i.vlan_en ? 7'd58 : 7'd54;
 
-  // context fields this IPv4-only builder does not use
+  // the context's own snd_nxt is replaced by the segment's sequence number
   logic unused_ok;
-  assign unused_ok = ^{ctx_i.valid, ctx_i.ipv6, ctx_i.frag_hdr, ctx_i.src_ip[127:32],
-                       ctx_i.dst_ip[127:32], ctx_i.mss, ctx_i.flow_label};
+  assign unused_ok = ^{ctx_i.valid, ctx_i.mss, ctx_i.snd_nxt};
 
 endmodule
 

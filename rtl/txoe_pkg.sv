@@ -61,7 +61,7 @@ package txoe_pkg;
   localparam int unsigned MinMss     = 64;
   localparam int unsigned CplqDepth  = 4;
   localparam int unsigned OfifoDepth = 4;
-  localparam int unsigned HdrMaxBytes = 58;     // Ethernet + 802.1Q + IPv4 + TCP
+  localparam int unsigned HdrMaxBytes = 86;     // Ethernet + 802.1Q + IPv6 + fragment + TCP
   localparam int unsigned FbBytes    = 9216;    // one frame of up to MTU 9000 + tag
 
   typedef enum logic [7:0] {

@@ -1,5 +1,5 @@
-// txoe_top: transmit offload engine top level: register block, TX engine, IPv4 ID
-// counter and completion writer (docs/microarchitecture.md).
+// txoe_top: transmit offload engine top level: register block, TX engine, IPv4 ID and
+// IPv6 fragment ID counters, completion writer (docs/microarchitecture.md).
 `resetall
 `timescale 1ns / 1ps
 `default_nettype none
@@ -80,8 +80,9 @@ module txoe_top #(
   logic [63:0]              tx_base, cq_base;
   logic [3:0]               tx_log2, cq_log2;
   logic [RingIdxW-1:0]      tx_tail, tx_head, cq_head, cq_tail;
-  logic                     id4_load, id4_take;
+  logic                     id4_load, id4_take, id6_load, id6_take;
   logic [15:0]              id4_load_value, id4;
+  logic [31:0]              id6_load_value, id6;
   logic [ConnW-1:0]         ctx_rd_idx, snd_wr_idx;
   logic [CtxWords*32-1:0]   ctx_rd_words;
   logic                     snd_wr;
@@ -110,6 +111,7 @@ module txoe_top #(
     .enable_o (enable), .mtu_o (mtu), .tx_base_o (tx_base), .tx_log2_o (tx_log2),
     .tx_tail_o (tx_tail), .cq_base_o (cq_base), .cq_log2_o (cq_log2), .cq_head_o (cq_head),
     .id4_load_o (id4_load), .id4_load_value_o (id4_load_value), .id4_i (id4),
+    .id6_load_o (id6_load), .id6_load_value_o (id6_load_value), .id6_i (id6),
     .ctx_rd_idx_i (ctx_rd_idx), .ctx_rd_words_o (ctx_rd_words),
     .snd_wr_i (snd_wr), .snd_wr_idx_i (snd_wr_idx), .snd_wr_value_i (snd_wr_value),
     .busy_i (busy), .halted_i (halted), .tx_head_i (tx_head), .cq_tail_i (cq_tail),
@@ -125,13 +127,18 @@ module txoe_top #(
     .load_i (id4_load), .load_value_i (id4_load_value), .take_i (id4_take), .id_o (id4)
   );
 
+  txoe_ip_id #(.Width(32)) u_ip_id6 (
+    .clk, .rst,
+    .load_i (id6_load), .load_value_i (id6_load_value), .take_i (id6_take), .id_o (id6)
+  );
+
   txoe_tx_engine #(.DataW(DATA_W), .NumConn(NUM_CONN)) u_tx (
     .clk, .rst,
     .enable_i (enable), .halted_i (wr_halted), .mtu_i (mtu), .tx_base_i (tx_base),
     .tx_log2_i (tx_log2), .tx_tail_i (tx_tail),
     .ctx_rd_idx_o (ctx_rd_idx), .ctx_rd_words_i (ctx_rd_words),
     .snd_wr_o (snd_wr), .snd_wr_idx_o (snd_wr_idx), .snd_wr_value_o (snd_wr_value),
-    .id4_i (id4), .id4_take_o (id4_take),
+    .id4_i (id4), .id4_take_o (id4_take), .id6_i (id6), .id6_take_o (id6_take),
     .cplq_count_i (cplq_count), .cpl_push_o (cpl_push), .cpl_o (cpl),
     .m_axi_arvalid, .m_axi_arready, .m_axi_araddr, .m_axi_arlen, .m_axi_arsize,
     .m_axi_arburst, .m_axi_rvalid, .m_axi_rready, .m_axi_rdata, .m_axi_rresp,

@@ -1,6 +1,6 @@
-// txoe_tx_engine: descriptor fetch, validation, payload read with realignment into the
-// frame buffer, header build and AXI4-Stream output, one request at a time
-// (docs/microarchitecture.md, "TX engine").
+// txoe_tx_engine: descriptor fetch, validation, segmentation, payload read with
+// realignment into the frame buffer, header build and AXI4-Stream output, one request at a
+// time (docs/microarchitecture.md, "TX engine").
 `resetall
 `timescale 1ns / 1ps
 `default_nettype none
@@ -29,9 +29,11 @@ module txoe_tx_engine
   output logic [$clog2(NumConn)-1:0]  snd_wr_idx_o,
   output logic [31:0]                 snd_wr_value_o,
 
-  // IPv4 ID counter
+  // IPv4 ID and IPv6 fragment ID counters
   input  wire  [15:0]                 id4_i,
   output logic                        id4_take_o,
+  input  wire  [31:0]                 id6_i,
+  output logic                        id6_take_o,
 
   // completion queue
   input  wire  [$clog2(CplqDepth):0]  cplq_count_i,
@@ -74,7 +76,8 @@ module txoe_tx_engine
   localparam int signed   WordIdxW  = 16;                  // signed frame word index
 
   typedef enum logic [3:0] {
-    TxIdle, TxDescAr, TxDescR, TxCheck, TxPayAr, TxPayR, TxFlush, TxHdr, TxSend, TxCpl, TxHalt
+    TxIdle, TxDescAr, TxDescR, TxCheck, TxSeg, TxPayAr, TxPayR, TxFlush, TxHdr, TxSend, TxCpl,
+    TxHalt
   } tx_state_e;
 
   // ---------------------------------------------------------------- state
@@ -85,6 +88,12 @@ module txoe_tx_engine
   logic                   rerr_q;
   ctx_t                   ctx_q;
   status_e                status_q;
+  logic [15:0]            eff_mss_q;
+  logic [31:0]            seq_q;                           // sequence number of the next segment
+  logic [16:0]            done_q;                          // payload bytes of built segments
+  logic [15:0]            segs_q;                          // segments built
+  logic [15:0]            seg_len_q;
+  logic                   seg_last_q;
   logic [63:0]            rd_addr_q;
   logic [BeatCntW-1:0]    beats_left_q;
   logic [4:0]             burst_left_q;
@@ -118,12 +127,16 @@ module txoe_tx_engine
   assign rdata_pad = {256'd0, m_axi_rdata};
 
   // ---------------------------------------------------------------- validation
-  ctx_t       ctx_now;
-  logic [15:0] eff_mss;
-  status_e    check_status;
+  ctx_t        ctx_now;
+  logic [6:0]  hdr_len_now;
+  logic [15:0] l3l4_len, mtu_mss, eff_mss;
+  status_e     check_status;
   assign ctx_rd_idx_o = desc.conn[ConnW-1:0];
   assign ctx_now      = ctx_decode(ctx_rd_words_i);
-  assign eff_mss      = (ctx_now.mss < mtu_i - 16'd40) ? ctx_now.mss : mtu_i - 16'd40;
+  assign l3l4_len     = !ctx_now.ipv6 ? 16'd40 : ctx_now.frag_hdr ? 16'd68 : 16'd60;
+  assign hdr_len_now  = (ctx_now.vlan_en ? 7'd18 : 7'd14) + 7'(l3l4_len);
+  assign mtu_mss      = mtu_i - l3l4_len;
+  assign eff_mss      = (ctx_now.mss < mtu_mss) ? ctx_now.mss : mtu_mss;
 
   always_comb begin
     if ((desc.flags & ~16'h0007) != 16'd0 || desc.rsvd != 64'd0) check_status = StReservedBits;
@@ -132,17 +145,19 @@ module txoe_tx_engine
     else if (desc.conn >= 16'(NumConn))                check_status = StBadConn;
     else if (!ctx_now.valid)                           check_status = StInvalidCtx;
     else if (ctx_now.mss < 16'(MinMss))                check_status = StMssTooSmall;
-    else if (ctx_now.ipv6 || desc.len > 32'(eff_mss))  check_status = StUnsupported;
     else                                               check_status = StOk;
   end
 
-  // ---------------------------------------------------------------- payload read set-up
+  // ---------------------------------------------------------------- segment set-up
+  logic [15:0]            left, seg_len;
+  logic [63:0]            seg_addr;
   logic [LaneW-1:0]       off;
-  logic [6:0]             hdr_len_now;
   logic signed [WordIdxW-1:0] d_now;
-  assign off         = desc.buf_addr[LaneW-1:0];
-  assign hdr_len_now = ctx_now.vlan_en ? 7'd58 : 7'd54;
-  assign d_now       = WordIdxW'(hdr_len_now) - WordIdxW'(off);
+  assign left     = desc.len[15:0] - done_q[15:0];
+  assign seg_len  = (left < eff_mss_q) ? left : eff_mss_q;
+  assign seg_addr = desc.buf_addr + 64'(done_q);
+  assign off      = seg_addr[LaneW-1:0];
+  assign d_now    = WordIdxW'(hdr_len_q) - WordIdxW'(off);
 
   logic [12:0] page_beats;
   logic [4:0]  burst_beats;
@@ -179,12 +194,18 @@ module txoe_tx_engine
   // ---------------------------------------------------------------- header
   logic [HdrMaxBytes*8-1:0] hdr_now;
   logic [6:0]               hdr_len_built;
+  logic                     seg_fin;
+  logic [31:0]              seq_next;
+  assign seg_fin  = seg_last_q && desc.flags[FlagFin];
+  assign seq_next = seq_q + 32'(seg_len_q) + 32'(seg_fin);
   txoe_hdr_build u_hdr_build (
     .ctx_i         (ctx_q),
-    .len_i         (desc.len[15:0]),
-    .psh_i         (desc.flags[FlagPsh]),
-    .fin_i         (desc.flags[FlagFin]),
+    .seq_i         (seq_q),
+    .len_i         (seg_len_q),
+    .psh_i         (seg_last_q && desc.flags[FlagPsh]),
+    .fin_i         (seg_fin),
     .ip_id_i       (id4_i),
+    .frag_id_i     (id6_i),
     .payload_sum_i (psum_q),
     .hdr_o         (hdr_now),
     .hdr_len_o     (hdr_len_built)
@@ -210,7 +231,7 @@ module txoe_tx_engine
     for (int j = 0; j < Bw; j++) begin
       pos = 32'(infl_w_q) * 32'(Bw) + 32'(j);
       push_keep[j] = pos < 32'(frame_len_q);
-      if (pos < 32'(hdr_len_q))        push_data[j*8 +: 8] = hdr_q[pos[5:0]*8 +: 8];
+      if (pos < 32'(hdr_len_q))        push_data[j*8 +: 8] = hdr_q[pos[6:0]*8 +: 8];
       else if (pos < 32'(frame_len_q)) push_data[j*8 +: 8] = fb_rdata_q[j*8 +: 8];
       else                             push_data[j*8 +: 8] = 8'd0;
     end
@@ -228,7 +249,8 @@ module txoe_tx_engine
                     && cplq_count_i < ($clog2(CplqDepth)+1)'(CplqDepth)) state_d = TxDescAr;
       TxDescAr: if (m_axi_arready) state_d = TxDescR;
       TxDescR:  if (desc_last_beat) state_d = (rerr_q || m_axi_rresp != 2'b00) ? TxHalt : TxCheck;
-      TxCheck:  state_d = (check_status == StOk) ? TxPayAr : TxCpl;
+      TxCheck:  state_d = (check_status == StOk) ? TxSeg : TxCpl;
+      TxSeg:    state_d = TxPayAr;
       TxPayAr:  if (m_axi_arready) state_d = TxPayR;
       TxPayR:   if (pay_last_beat) begin
                   if (pay_err_q || m_axi_rresp != 2'b00) state_d = TxCpl;
@@ -237,7 +259,7 @@ module txoe_tx_engine
                 end
       TxFlush:  state_d = TxHdr;
       TxHdr:    state_d = TxSend;
-      TxSend:   if (pop && m_axis_tx_tlast) state_d = TxCpl;
+      TxSend:   if (pop && m_axis_tx_tlast) state_d = seg_last_q ? TxCpl : TxSeg;
       TxCpl:    state_d = TxIdle;
       TxHalt:   state_d = TxHalt;
       default:  state_d = TxIdle;
@@ -254,6 +276,12 @@ module txoe_tx_engine
       rerr_q       <= 1'b0;
       ctx_q        <= '0;
       status_q     <= StOk;
+      eff_mss_q    <= '0;
+      seq_q        <= '0;
+      done_q       <= '0;
+      segs_q       <= '0;
+      seg_len_q    <= '0;
+      seg_last_q   <= 1'b0;
       rd_addr_q    <= '0;
       beats_left_q <= '0;
       burst_left_q <= '0;
@@ -292,14 +320,22 @@ module txoe_tx_engine
         TxCheck: begin
           status_q     <= check_status;
           ctx_q        <= ctx_now;
-          rd_addr_q    <= {desc.buf_addr[63:LaneW], {LaneW{1'b0}}};
-          beats_left_q <= BeatCntW'((32'(off) + desc.len + 32'(Bw) - 32'd1) >> LaneW);
+          eff_mss_q    <= eff_mss;
+          hdr_len_q    <= hdr_len_now;
+          seq_q        <= ctx_now.snd_nxt;
+          done_q       <= '0;
+          segs_q       <= '0;
+        end
+        TxSeg: begin
+          seg_len_q    <= seg_len;
+          seg_last_q   <= seg_len == left;
+          rd_addr_q    <= {seg_addr[63:LaneW], {LaneW{1'b0}}};
+          beats_left_q <= BeatCntW'((32'(off) + 32'(seg_len) + 32'(Bw) - 32'd1) >> LaneW);
           fw_q         <= d_now >>> LaneW;
           sh_q         <= d_now[LaneW-1:0];
           psum_q       <= '0;
           pay_err_q    <= 1'b0;
-          hdr_len_q    <= hdr_len_now;
-          frame_len_q  <= 14'(hdr_len_now) + desc.len[13:0];
+          frame_len_q  <= 14'(hdr_len_q) + seg_len[13:0];
           prev_q       <= '0;
         end
         TxPayAr: if (m_axi_arready) begin
@@ -320,6 +356,9 @@ module txoe_tx_engine
         end
         TxHdr: begin
           hdr_q  <= hdr_now;
+          seq_q  <= seq_next;
+          done_q <= done_q + 17'(seg_len_q);
+          segs_q <= segs_q + 16'd1;
           nw_q   <= (FbAddrW+1)'((32'(frame_len_q) + Bw - 1) >> LaneW);
           rd_w_q <= '0;
         end
@@ -373,15 +412,16 @@ module txoe_tx_engine
   assign m_axi_arburst = 2'b01;
   assign m_axi_rready  = state_q == TxDescR || state_q == TxPayR;
 
-  assign id4_take_o     = state_q == TxHdr;
+  assign id4_take_o     = state_q == TxHdr && !ctx_q.ipv6;
+  assign id6_take_o     = state_q == TxHdr && ctx_q.ipv6 && ctx_q.frag_hdr;
   assign snd_wr_o       = state_q == TxHdr;
   assign snd_wr_idx_o   = desc.conn[ConnW-1:0];
-  assign snd_wr_value_o = ctx_q.snd_nxt + desc.len + 32'(desc.flags[FlagFin]);
+  assign snd_wr_value_o = seq_next;
 
   assign cpl_push_o       = state_q == TxCpl;
   assign cpl_o.cookie     = desc.cookie;
-  assign cpl_o.bytes      = (status_q == StOk) ? desc.len : 32'd0;
-  assign cpl_o.segments   = (status_q == StOk) ? 16'd1 : 16'd0;
+  assign cpl_o.bytes      = 32'(done_q);
+  assign cpl_o.segments   = segs_q;
   assign cpl_o.status     = status_q;
   assign cpl_o.immediate  = desc.flags[FlagImm];
 

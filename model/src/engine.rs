@@ -14,7 +14,7 @@
 
 use std::collections::VecDeque;
 
-use crate::core::{self, checksum, headers::header_len, HeaderFields, Ipv4Id};
+use crate::core::{self, checksum, header_len, segment_at, HeaderFields, Ipv4Id, Ipv6FragId, Segment};
 use crate::layout::{
     CloseReason, CompletionEntry, Context, Descriptor, Status, CPL_BYTES, CTX_W_SND_NXT, DESC_BYTES,
 };
@@ -50,6 +50,7 @@ pub struct Engine {
     bw: usize,
     csr: Csr,
     id4: Ipv4Id,
+    id6: Ipv6FragId,
     tx: Tx,
     cpl: CplWriter,
 }
@@ -69,7 +70,6 @@ struct Csr {
     mtu: u16,
     max_batch: u32,
     timeout: u32,
-    id6: u32,
     tx_base: u64,
     tx_log2: u32,
     tx_tail: u32,
@@ -97,7 +97,6 @@ impl Csr {
             mtu: regs::MTU_RESET as u16,
             max_batch: regs::MAX_BATCH_RESET,
             timeout: regs::TIMEOUT_RESET,
-            id6: 0x8000_0000,
             tx_base: 0,
             tx_log2: regs::RING_LOG2_RESET,
             tx_tail: 0,
@@ -150,7 +149,7 @@ impl Csr {
             regs::MAX_BATCH => self.max_batch,
             regs::TIMEOUT => self.timeout,
             regs::IPV4_ID => u32::from(w.id4),
-            regs::IPV6_ID => self.id6,
+            regs::IPV6_ID => w.id6,
             regs::TX_BASE_LO => self.tx_base as u32,
             regs::TX_BASE_HI => (self.tx_base >> 32) as u32,
             regs::TX_LOG2 => self.tx_log2,
@@ -215,7 +214,6 @@ impl Csr {
                         regs::MTU => self.mtu = v as u16,
                         regs::MAX_BATCH => self.max_batch = v,
                         regs::TIMEOUT => self.timeout = v,
-                        regs::IPV6_ID => self.id6 = v | 0x8000_0000,
                         regs::TX_BASE_LO => self.tx_base = (self.tx_base & !0xFFFF_FFFF) | u64::from(v & !0xFFF),
                         regs::TX_BASE_HI => self.tx_base = (self.tx_base & 0xFFFF_FFFF) | (u64::from(v) << 32),
                         regs::TX_LOG2 => self.tx_log2 = v,
@@ -270,6 +268,7 @@ pub enum TxState {
     DescAr,
     DescR,
     Check,
+    Seg,
     PayAr,
     PayR,
     Flush,
@@ -307,6 +306,15 @@ struct Tx {
     desc: Descriptor,
     status: Status,
     ctx: Context,
+    // segmentation
+    eff_mss: u16,
+    /// Sequence number of the next segment.
+    seq: u32,
+    /// Payload bytes of the segments built so far.
+    done: u32,
+    /// Segments built so far.
+    segs: u16,
+    seg: Segment,
     // payload read
     rd_addr: u64,
     /// Address of the next read beat to arrive.
@@ -334,6 +342,11 @@ impl Tx {
             desc: Descriptor::default(),
             status: Status::Ok,
             ctx: Context::default(),
+            eff_mss: 0,
+            seq: 0,
+            done: 0,
+            segs: 0,
+            seg: Segment { offset: 0, len: 0, last: false },
             rd_addr: 0,
             beat_addr: 0,
             beats_left: 0,
@@ -401,6 +414,7 @@ struct Wires {
     csr_wr: bool,
     csr_rd: bool,
     id4: u16,
+    id6: u32,
     // configuration the TX engine and the writer act on
     tx_mask: u32,
     cq_mask: u32,
@@ -409,13 +423,14 @@ struct Wires {
     tx_go: bool,
     busy: bool,
     halted: bool,
-    take_id: bool,
+    take_id4: bool,
+    take_id6: bool,
     snd_nxt_write: Option<(usize, u32)>,
     err_desc_fetch: bool,
     cpl_push: Option<Completion>,
     tx_beat: Option<(u32, bool)>,
-    /// Validation result and context snapshot, computed in `Check`.
-    check: Option<(Status, Context)>,
+    /// Validation result, context snapshot and effective MSS, computed in `Check`.
+    check: Option<(Status, Context, u16)>,
     // completion writer
     wr_start: bool,
     batch_done: Option<BatchDone>,
@@ -444,6 +459,7 @@ impl Engine {
             bw: params.data_w as usize / 8,
             csr: Csr::new(params.num_conn),
             id4: Ipv4Id::default(),
+            id6: Ipv6FragId::default(),
             tx: Tx::new(),
             cpl: CplWriter::new(),
         }
@@ -485,7 +501,7 @@ impl Engine {
     fn wires(&self, inp: &Inputs, out: &mut Outputs) -> Wires {
         let bw = self.bw as u64;
         let lane_bits = bw.trailing_zeros();
-        let mut w = Wires { id4: self.id4.peek(), ..Wires::default() };
+        let mut w = Wires { id4: self.id4.peek(), id6: self.id6.peek(), ..Wires::default() };
         let csr = &self.csr;
         let tx = &self.tx;
         let wr = &self.cpl;
@@ -589,11 +605,11 @@ impl Engine {
             TxState::Check => {
                 let d = &tx.desc;
                 let ctx = csr.ctx.get(usize::from(d.conn)).map(Context::from_words);
-                let status = match core::validate(d, ctx.as_ref(), self.params.num_conn, csr.mtu) {
-                    Ok(_) => Status::Ok,
-                    Err(s) => s,
+                let (status, eff_mss) = match core::validate(d, ctx.as_ref(), self.params.num_conn, csr.mtu) {
+                    Ok(plan) => (Status::Ok, plan.eff_mss),
+                    Err(s) => (s, 0),
                 };
-                w.check = Some((status, ctx.unwrap_or_default()));
+                w.check = Some((status, ctx.unwrap_or_default(), eff_mss));
             }
             TxState::PayAr => {
                 out.m_axi_arvalid = true;
@@ -602,21 +618,20 @@ impl Engine {
             }
             TxState::PayR => out.m_axi_rready = true,
             TxState::Hdr => {
-                w.take_id = true;
-                let next = tx.ctx.snd_nxt.wrapping_add(tx.desc.len).wrapping_add(u32::from(tx.desc.fin()));
-                w.snd_nxt_write = Some((usize::from(tx.desc.conn), next));
+                w.take_id4 = !tx.ctx.ipv6;
+                w.take_id6 = tx.ctx.ipv6 && tx.ctx.frag_hdr;
+                w.snd_nxt_write = Some((usize::from(tx.desc.conn), tx.seq_after_segment()));
             }
             TxState::Cpl => {
-                let ok = tx.status == Status::Ok;
                 w.cpl_push = Some(Completion {
                     cookie: tx.desc.cookie,
-                    bytes: if ok { tx.desc.len } else { 0 },
-                    segments: u16::from(ok),
+                    bytes: tx.done,
+                    segments: tx.segs,
                     status: tx.status,
                     immediate: tx.desc.immediate(),
                 });
             }
-            TxState::Idle | TxState::Flush | TxState::Send | TxState::Halt => {}
+            TxState::Idle | TxState::Seg | TxState::Flush | TxState::Send | TxState::Halt => {}
         }
         if out.m_axi_arvalid {
             out.m_axi_arsize = lane_bits as u8;
@@ -696,19 +711,24 @@ impl Engine {
                 }
             }
             TxState::Check => {
-                let (status, ctx) = w.check.expect("validation runs in Check");
+                let (status, ctx, eff_mss) = w.check.expect("validation runs in Check");
                 tx.status = status;
                 tx.ctx = ctx;
-                if status == Status::Ok {
-                    let off = tx.desc.buf_addr % bw as u64;
-                    tx.rd_addr = tx.desc.buf_addr - off;
-                    tx.beats_left = (off + u64::from(tx.desc.len)).div_ceil(bw as u64);
-                    tx.pay_err = false;
-                    tx.payload.clear();
-                    tx.state = TxState::PayAr;
-                } else {
-                    tx.state = TxState::Cpl;
-                }
+                tx.eff_mss = eff_mss;
+                tx.seq = ctx.snd_nxt;
+                tx.done = 0;
+                tx.segs = 0;
+                tx.state = if status == Status::Ok { TxState::Seg } else { TxState::Cpl };
+            }
+            TxState::Seg => {
+                tx.seg = segment_at(tx.desc.len, tx.eff_mss, tx.done);
+                let start = tx.seg_start();
+                let off = start % bw as u64;
+                tx.rd_addr = start - off;
+                tx.beats_left = (off + u64::from(tx.seg.len)).div_ceil(bw as u64);
+                tx.pay_err = false;
+                tx.payload.clear();
+                tx.state = TxState::PayAr;
             }
             TxState::PayAr => {
                 if inp.m_axi_arready {
@@ -721,8 +741,8 @@ impl Engine {
             }
             TxState::PayR => {
                 if inp.m_axi_rvalid {
-                    let start = tx.desc.buf_addr;
-                    let end = start + u64::from(tx.desc.len);
+                    let start = tx.seg_start();
+                    let end = start + u64::from(tx.seg.len);
                     for i in 0..bw as u64 {
                         let a = tx.beat_addr + i;
                         if a >= start && a < end {
@@ -747,13 +767,17 @@ impl Engine {
             TxState::Flush => tx.state = TxState::Hdr,
             TxState::Hdr => {
                 let f = HeaderFields {
-                    seq: tx.ctx.snd_nxt,
-                    len: tx.desc.len as u16,
-                    psh: tx.desc.psh(),
-                    fin: tx.desc.fin(),
+                    seq: tx.seq,
+                    len: tx.seg.len,
+                    psh: tx.seg.last && tx.desc.psh(),
+                    fin: tx.seg.last && tx.desc.fin(),
                     ip_id: w.id4,
+                    frag_id: w.id6,
                 };
-                debug_assert_eq!(tx.payload.len(), tx.desc.len as usize);
+                debug_assert_eq!(tx.payload.len(), usize::from(tx.seg.len));
+                tx.seq = tx.seq_after_segment();
+                tx.done += u32::from(tx.seg.len);
+                tx.segs += 1;
                 tx.frame = core::build_headers(&tx.ctx, &f, checksum::sum_be16(0, &tx.payload));
                 debug_assert_eq!(tx.frame.len(), header_len(&tx.ctx));
                 tx.frame.extend_from_slice(&tx.payload);
@@ -763,7 +787,7 @@ impl Engine {
             }
             TxState::Send => {
                 if matches!(w.tx_beat, Some((_, true))) {
-                    tx.state = TxState::Cpl;
+                    tx.state = if tx.seg.last { TxState::Cpl } else { TxState::Seg };
                 }
             }
             TxState::Cpl => {
@@ -828,6 +852,19 @@ impl Engine {
     }
 }
 
+impl Tx {
+    /// Host address of the current segment's first payload byte.
+    fn seg_start(&self) -> u64 {
+        self.desc.buf_addr.wrapping_add(u64::from(self.seg.offset))
+    }
+
+    /// The sequence number after the current segment (FIN counts one).
+    fn seq_after_segment(&self) -> u32 {
+        let fin = self.seg.last && self.desc.fin();
+        self.seq.wrapping_add(u32::from(self.seg.len)).wrapping_add(u32::from(fin))
+    }
+}
+
 /// Word `word` of `frame` as a stream beat: `tkeep` covers the frame's bytes, lanes past
 /// the end are zero, `tlast` on the frame's last word.
 fn frame_beat(frame: &[u8], word: usize, bw: usize) -> Beat {
@@ -855,10 +892,17 @@ impl Device for Engine {
             && self.tx.ofifo.len() + usize::from(self.tx.inflight.is_some()) < OFIFO_DEPTH;
 
         self.csr.edge(inp, &w);
-        if w.take_id {
+        // A take and a host load of the same counter in one cycle: the take wins.
+        let host_load = |reg| w.csr_wr && inp.s_axil_awaddr & 0xFFFC == reg;
+        if w.take_id4 {
             self.id4.take();
-        } else if w.csr_wr && inp.s_axil_awaddr & 0xFFFC == regs::IPV4_ID {
+        } else if host_load(regs::IPV4_ID) {
             self.id4 = Ipv4Id::new(inp.s_axil_wdata as u16);
+        }
+        if w.take_id6 {
+            self.id6.take();
+        } else if host_load(regs::IPV6_ID) {
+            self.id6 = Ipv6FragId::new(inp.s_axil_wdata);
         }
         self.writer_edge(inp, &w);
         self.tx_edge(inp, &w);

@@ -74,6 +74,7 @@ pub enum Status {
     BadConn = 4,
     InvalidCtx = 5,
     MssTooSmall = 6,
+    /// Reserved: not produced by this engine (the code stays assigned).
     Unsupported = 7,
     DmaError = 8,
 }

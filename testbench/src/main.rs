@@ -52,6 +52,9 @@ struct GenArgs {
     /// Percent of generated sends the engine must reject (length 0, unknown connection...).
     #[arg(long, requires = "seed")]
     bad_percent: Option<u32>,
+    /// Percent of generated connections that are IPv6 (half with a fragment header).
+    #[arg(long, requires = "seed")]
+    ipv6_percent: Option<u32>,
     /// Replace config.data_width (64, 128, 256, 512).
     #[arg(long)]
     data_width: Option<u32>,
@@ -105,6 +108,7 @@ impl GenArgs {
             || self.max_len.is_some()
             || self.multi_segment
             || self.bad_percent.is_some()
+            || self.ipv6_percent.is_some()
     }
 }
 
@@ -115,6 +119,7 @@ fn knobs(g: &GenArgs) -> GenKnobs {
         max_len: g.max_len.unwrap_or(d.max_len),
         multi_segment: g.multi_segment,
         bad_percent: g.bad_percent.unwrap_or(d.bad_percent),
+        ipv6_percent: g.ipv6_percent.unwrap_or(d.ipv6_percent),
         data_width: g.data_width.unwrap_or(d.data_width),
     }
 }

@@ -401,6 +401,8 @@ pub struct GenKnobs {
     pub multi_segment: bool,
     /// Percent of sends the engine must reject (length 0, unknown connection, ...).
     pub bad_percent: u32,
+    /// Percent of connections that are IPv6 (half of them with a fragment header).
+    pub ipv6_percent: u32,
     pub data_width: u32,
 }
 
@@ -411,6 +413,7 @@ impl Default for GenKnobs {
             max_len: 1460,
             multi_segment: false,
             bad_percent: 0,
+            ipv6_percent: 40,
             data_width: 64,
         }
     }
@@ -583,8 +586,9 @@ impl Scenario {
     }
 
     /// A bound no healthy run comes near: every send is charged its worst-case memory
-    /// latency, its beats slowed by the MAC's and memory's idle cycles, the coalescing
-    /// timeout and the host's consumer lag, as if nothing overlapped.
+    /// latency per read burst and per segment (as if every segment were a minimum-MSS one),
+    /// its beats slowed by the MAC's and memory's idle cycles, the coalescing timeout and
+    /// the host's consumer lag, as if nothing overlapped.
     pub fn default_max_cycles(&self) -> u64 {
         let bpb = u64::from(self.config.data_width / 8);
         let ready = u64::from(self.env.tready_percent.max(1));
@@ -599,7 +603,8 @@ impl Scenario {
             .iter()
             .map(|s| {
                 let len = u64::from(s.len.min(MAX_SEND_LEN));
-                per_send_fixed + slow(len / bpb + 16)
+                let bursts = len / (bpb * 16) + len / u64::from(MIN_MSS) + 2;
+                per_send_fixed + slow(len / bpb + 16) + bursts * (u64::from(self.env.mem_latency[1]) + 100)
             })
             .sum();
         let last_at = self.sends.iter().map(|s| s.at_cycle).max().unwrap_or(0);
@@ -722,15 +727,28 @@ impl Scenario {
             } else {
                 rng.gen_range(MIN_MSS..=1460)
             };
+            let ipv6 = rng.gen_range(0..100) < knobs.ipv6_percent;
+            let frag_header = ipv6 && rng.gen_bool(0.5);
+            let (src_ip, dst_ip) = if ipv6 {
+                let host = |net: u16, rng: &mut ChaCha8Rng| {
+                    IpAddr::from(std::net::Ipv6Addr::from((0xfd00_0000_0000_0000_u128 | u128::from(net)) << 64 | u128::from(rng.gen::<u64>())))
+                };
+                (host(n as u16, &mut rng), host(100 + n as u16, &mut rng))
+            } else {
+                (
+                    IpAddr::from([10, n as u8, rng.gen(), rng.gen()]),
+                    IpAddr::from([10, 100 + n as u8, rng.gen(), rng.gen()]),
+                )
+            };
             connections.push(Connection {
                 id,
-                ipv6: false,
-                frag_header: false,
+                ipv6,
+                frag_header,
                 vlan: rng.gen_bool(0.3).then(|| rng.gen_range(0..4096)),
                 src_mac: mac(&mut rng),
                 dst_mac: mac(&mut rng),
-                src_ip: IpAddress(IpAddr::from([10, n as u8, rng.gen(), rng.gen()])),
-                dst_ip: IpAddress(IpAddr::from([10, 100 + n as u8, rng.gen(), rng.gen()])),
+                src_ip: IpAddress(src_ip),
+                dst_ip: IpAddress(dst_ip),
                 src_port: rng.gen_range(1024..=u16::MAX),
                 dst_port: rng.gen_range(1..=u16::MAX),
                 seq: rng.gen(),
@@ -739,7 +757,7 @@ impl Scenario {
                 mss,
                 ttl: rng.gen_range(1..=255),
                 tos: rng.gen(),
-                flow_label: 0,
+                flow_label: if ipv6 { rng.gen_range(0..1 << 20) } else { 0 },
             });
         }
 

@@ -230,7 +230,6 @@ impl Scoreboard {
                 return Ok(());
             }
             (None, Status::Ok) => {}
-            (None, Status::Unsupported) => return Ok(()),
             (None, got) => {
                 return Err(format!(
                     "completion for {ctx}: status {} for a valid send (len {}, conn {})",
@@ -247,8 +246,14 @@ impl Scoreboard {
                 differ("bytes", entry.bytes, send.len)
             ));
         }
-        if entry.segments == 0 {
-            return Err(format!("completion for {ctx}: status ok with 0 segments"));
+        let eff_mss = self.conns.get(&send.conn).map_or(1, |s| s.eff_mss);
+        let want_segments = send.len.div_ceil(eff_mss);
+        if u32::from(entry.segments) != want_segments {
+            return Err(format!(
+                "completion for {ctx}: status ok with {} (len {}, eff_mss {eff_mss})",
+                differ("segments", u32::from(entry.segments), want_segments),
+                send.len
+            ));
         }
         if mac.pending() < usize::from(entry.segments) {
             return Err(format!(

@@ -1,6 +1,6 @@
 //! The whole environment against a small stand-in device: a register file on `s_axil_*`
 //! and a completion writer on `m_axi_*` that answers every send with one single-entry
-//! batch and never transmits. It checks the host's register sequence, descriptors,
+//! batch and never transmits (so every send in its scenario is one the engine rejects). It checks the host's register sequence, descriptors,
 //! payload placement, doorbell timing, CQ consumption with phase wrap, the read-back, and
 //! that a device that lies is caught.
 
@@ -64,7 +64,9 @@ impl Fake {
             .iter()
             .enumerate()
             .map(|(i, s)| {
-                let st = expected_rejection(sc, s).unwrap_or(Status::Unsupported);
+                // The stand-in never transmits, so the scenario holds only sends the
+                // engine must reject (its connections' MSS are below 64).
+                let st = expected_rejection(sc, s).expect("a send the engine rejects");
                 (sc.cookie(i), st, s.immediate)
             })
             .collect();
@@ -230,7 +232,7 @@ fn scenario() -> Scenario {
       "connections": [
         { "id": 3, "src_mac": "02:00:00:00:00:01", "dst_mac": "02:00:00:00:00:02",
           "src_ip": "10.0.0.1", "dst_ip": "10.0.0.2", "src_port": 1000, "dst_port": 80,
-          "seq": 77, "ack": 5, "vlan": 12 },
+          "seq": 77, "ack": 5, "vlan": 12, "mss": 40 },
         { "id": 0, "ipv6": true, "src_mac": "02:00:00:00:00:03", "dst_mac": "02:00:00:00:00:04",
           "src_ip": "fd00::1", "dst_ip": "fd00::2", "src_port": 2000, "dst_port": 443, "mss": 20 }
       ],
@@ -402,14 +404,14 @@ fn host_configures_posts_consumes_and_reads_back() {
     assert_eq!(
         names,
         [
-            "unsupported",
+            "mss_too_small",
             "bad_length",
             "mss_too_small",
             "invalid_ctx",
-            "unsupported",
+            "mss_too_small",
             "too_long",
             "bad_conn",
-            "unsupported"
+            "mss_too_small"
         ]
     );
     assert_eq!(batches[2].entries[0].cookie, 99);

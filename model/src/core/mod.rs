@@ -8,8 +8,10 @@
 pub mod checksum;
 pub mod headers;
 pub mod ip_id;
+pub mod segment;
 pub mod validate;
 
-pub use headers::{build_frame, build_headers, HeaderFields, ETH_HDR, IPV4_HDR, TCP_HDR, VLAN_TAG};
+pub use headers::{build_frame, build_headers, header_len, l3l4_len, HeaderFields};
 pub use ip_id::{Ipv4Id, Ipv6FragId};
+pub use segment::{segment_at, segments, Segment};
 pub use validate::{validate, Plan};

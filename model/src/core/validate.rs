@@ -1,6 +1,6 @@
 //! Descriptor validation: which status a send request gets before anything is sent.
 
-use super::headers::{IPV4_HDR, TCP_HDR};
+use super::headers::l3l4_len;
 use crate::layout::{Context, Descriptor, Status, FLAGS_DEFINED, MAX_SEND_LEN, MIN_MSS};
 
 /// What a valid request will send.
@@ -10,9 +10,10 @@ pub struct Plan {
     pub eff_mss: u16,
 }
 
-/// `eff_mss = min(ctx.mss, MTU − IPv4 header − TCP header)`.
+/// `eff_mss = min(ctx.mss, MTU − IP header − TCP header)`, the IPv6 header counting its
+/// fragment header when the context has one.
 pub fn eff_mss(ctx: &Context, mtu: u16) -> u16 {
-    ctx.mss.min(mtu.saturating_sub((IPV4_HDR + TCP_HDR) as u16))
+    ctx.mss.min(mtu.saturating_sub(l3l4_len(ctx) as u16))
 }
 
 /// Validate `desc` against the engine's `num_conn`, the MTU, and `ctx`, the context the
@@ -39,12 +40,7 @@ pub fn validate(desc: &Descriptor, ctx: Option<&Context>, num_conn: u32, mtu: u1
     if ctx.mss < MIN_MSS {
         return Err(Status::MssTooSmall);
     }
-    let plan = Plan { eff_mss: eff_mss(ctx, mtu) };
-    // This version sends IPv4 only, one segment per request.
-    if ctx.ipv6 || desc.len > u32::from(plan.eff_mss) {
-        return Err(Status::Unsupported);
-    }
-    Ok(plan)
+    Ok(Plan { eff_mss: eff_mss(ctx, mtu) })
 }
 
 #[cfg(test)]
@@ -70,8 +66,6 @@ mod tests {
             (Descriptor { conn: 16, ..d }, c, Status::BadConn),
             (d, Context { valid: false, ..c }, Status::InvalidCtx),
             (d, Context { mss: 63, ..c }, Status::MssTooSmall),
-            (d, Context { ipv6: true, ..c }, Status::Unsupported),
-            (Descriptor { len: 1461, ..d }, c, Status::Unsupported),
         ];
         for (d, c, st) in cases {
             assert_eq!(validate(&d, Some(&c), 16, 1500), Err(st), "{d:?} {c:?}");
@@ -91,5 +85,9 @@ mod tests {
         let (_, c) = good();
         assert_eq!(eff_mss(&c, 576), 536);
         assert_eq!(eff_mss(&Context { mss: 9000, ..c }, 9000), 8960);
+        let v6 = Context { ipv6: true, mss: 9000, ..c };
+        assert_eq!(eff_mss(&v6, 1500), 1440);
+        assert_eq!(eff_mss(&Context { frag_hdr: true, ..v6 }, 1500), 1432);
+        assert_eq!(eff_mss(&Context { frag_hdr: true, ..v6 }, 9000), 8932);
     }
 }
