@@ -4,25 +4,15 @@
 //! Each test needs the RTL for its width. Without Verilator it prints `SKIPPED: …` and
 //! returns; with `CI=true` it fails instead (see `txoe_cosim::rtl_or_skip`).
 
-use std::process::Command;
-
 use txoe_cosim::lockstep::Failure;
 use txoe_cosim::{rtl_or_skip, RunOptions};
 use txoe_model::ports::{Device, Inputs, Outputs};
 use txoe_model::{Engine, EngineParams};
 use txoe_testbench::scenario::{GenKnobs, Scenario};
-use txoe_testbench::{run_scenario, Outcome, RunConfig, TbEnv};
+use txoe_testbench::{Outcome, TbEnv};
 
-/// Run `sc` in lockstep; `None` when this build has no RTL for its width.
-fn lockstep(sc: &Scenario) -> Option<Outcome> {
-    rtl_or_skip(sc.config.data_width)?;
-    let cfg = RunConfig { progress_every: 0, ..RunConfig::default() };
-    let out = run_scenario(sc, &cfg).expect("scenario runs");
-    assert!(out.passed(), "lockstep run failed:\n{}\n{}", out.report, out.progress);
-    assert_eq!(out.report.mismatches, 0);
-    assert!(out.report.lockstep, "the run compared against the RTL");
-    Some(out)
-}
+mod common;
+use common::{lockstep, next_id16};
 
 /// The IPv4 ID (bytes 18..20, or 22..24 behind an 802.1Q tag) of every frame.
 fn ipv4_ids(out: &Outcome) -> Vec<u16> {
@@ -60,31 +50,7 @@ fn default_scenario_matches_and_tshark_validates_every_checksum() {
     assert_eq!(out.report.headers_diffed, sc.sends.len() as u64);
     assert_eq!(out.report.batches_diffed, sc.sends.len() as u64);
 
-    let dir = tempfile::tempdir().unwrap();
-    let pcap = dir.path().join("default.pcap");
-    txoe_testbench::pcap::write_pcap_file(&pcap, &out.frames).unwrap();
-    let tshark = Command::new("tshark")
-        .args(["-r", pcap.to_str().unwrap(), "-o", "ip.check_checksum:TRUE", "-o", "tcp.check_checksum:TRUE"])
-        .args(["-T", "fields", "-e", "ip.flags.df", "-e", "ip.checksum.status", "-e", "tcp.checksum.status"])
-        .output();
-    let tshark = match tshark {
-        Ok(o) => o,
-        Err(e) => {
-            assert!(std::env::var("CI").as_deref() != Ok("true"), "tshark not found in CI: {e}");
-            eprintln!("SKIPPED: tshark not found ({e}); run scripts/setup.sh");
-            return;
-        }
-    };
-    assert!(tshark.status.success(), "tshark failed: {}", String::from_utf8_lossy(&tshark.stderr));
-    let text = String::from_utf8(tshark.stdout).unwrap();
-    let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(lines.len(), sc.sends.len(), "tshark saw every frame:\n{text}");
-    for l in lines {
-        // DF set (tshark prints True or 1 depending on version), both checksums "Good" (1)
-        let f: Vec<&str> = l.split('\t').collect();
-        assert!(f[0] == "1" || f[0] == "True", "DF not set: {l}");
-        assert_eq!(&f[1..], ["1", "1"], "checksum status not good: {l}");
-    }
+    assert_eq!(common::tshark_validates(&out.frames).unwrap_or(sc.sends.len()), sc.sends.len());
 }
 
 #[test]
@@ -115,8 +81,7 @@ fn back_to_back_sends_with_ideal_memory_and_mac() {
     let Some(out) = lockstep(&sc) else { return };
     assert_eq!(out.frames.len(), 12);
     let ids = ipv4_ids(&out);
-    let next = |id: u16| if id == 0xFFFF { 0x8000 } else { id + 1 };
-    assert!(ids.windows(2).all(|w| w[1] == next(w[0])), "consecutive IDs: {ids:x?}");
+    assert!(ids.windows(2).all(|w| w[1] == next_id16(w[0])), "consecutive IDs: {ids:x?}");
 }
 
 #[test]
