@@ -63,6 +63,14 @@ package txoe_pkg;
   localparam int unsigned OfifoDepth = 4;
   localparam int unsigned HdrMaxBytes = 86;     // Ethernet + 802.1Q + IPv6 + fragment + TCP
   localparam int unsigned FbBytes    = 9216;    // one frame of up to MTU 9000 + tag
+  localparam int unsigned NumSlots   = 3;       // frame buffers: filling, waiting, sending
+
+  // What a frame-buffer slot holds once it is ready.
+  typedef enum logic [1:0] {
+    SlotFrame   = 2'd0,   // a segment: header + payload, streamed out
+    SlotCplOnly = 2'd1,   // no frame: only a completion (validation or DMA error)
+    SlotVoid    = 2'd2    // nothing: a segment dropped after its request's DMA error
+  } slot_kind_e;
 
   typedef enum logic [7:0] {
     StOk           = 8'd0,

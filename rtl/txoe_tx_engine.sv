@@ -1,6 +1,6 @@
-// txoe_tx_engine: descriptor fetch, validation, segmentation, payload read with
-// realignment into the frame buffer, header build and AXI4-Stream output, one request at a
-// time (docs/microarchitecture.md, "TX engine").
+// txoe_tx_engine: descriptor fetch and validation, segmentation, pipelined payload reads
+// realigned into frame-buffer slots, header build, and AXI4-Stream output of the slots in
+// order (docs/microarchitecture.md, "TX engine").
 `resetall
 `timescale 1ns / 1ps
 `default_nettype none
@@ -69,64 +69,68 @@ module txoe_tx_engine
   localparam int unsigned ConnW     = $clog2(NumConn);
   localparam int unsigned DescBeats = (Bw >= DescBytes) ? 1 : DescBytes / Bw;
   localparam int unsigned DescChunk = (DataW < 256) ? DataW : 256;  // descriptor bits per beat
-  localparam int unsigned FbWords   = FbBytes / Bw;
+  localparam int unsigned SlotWords = FbBytes / Bw;
+  localparam int unsigned FbWords   = NumSlots * SlotWords;
   localparam int unsigned FbAddrW   = $clog2(FbWords);
+  localparam int unsigned WordW     = $clog2(SlotWords) + 1; // word index within a slot
+  localparam int unsigned SlotW     = 2;
   localparam int unsigned OfAddrW   = $clog2(OfifoDepth);
-  localparam int unsigned BeatCntW  = 15;                  // beats of one request
-  localparam int signed   WordIdxW  = 16;                  // signed frame word index
+  localparam int unsigned BeatCntW  = 15;                  // beats of one segment
+  localparam int unsigned WordIdxW  = 16;                  // signed frame word index
+  localparam int unsigned CplCntW   = $clog2(CplqDepth) + 1;
 
-  typedef enum logic [3:0] {
-    TxIdle, TxDescAr, TxDescR, TxCheck, TxSeg, TxPayAr, TxPayR, TxFlush, TxHdr, TxSend, TxCpl,
-    TxHalt
-  } tx_state_e;
+  typedef enum logic [2:0] { FeIdle, FeDescAr, FeDescR, FeCheck, FeRun, FeHalt } fe_state_e;
 
-  // ---------------------------------------------------------------- state
-  tx_state_e              state_q, state_d;
-  logic [RingIdxW-1:0]    fetch_idx_q;
-  logic [255:0]           desc_raw_q;
-  logic [2:0]             dbeat_q;
-  logic                   rerr_q;
-  ctx_t                   ctx_q;
-  status_e                status_q;
-  logic [15:0]            eff_mss_q;
-  logic [31:0]            seq_q;                           // sequence number of the next segment
-  logic [16:0]            done_q;                          // payload bytes of built segments
-  logic [15:0]            segs_q;                          // segments built
-  logic [15:0]            seg_len_q;
-  logic                   seg_last_q;
-  logic [63:0]            rd_addr_q;
-  logic [BeatCntW-1:0]    beats_left_q;
-  logic [4:0]             burst_left_q;
-  logic signed [WordIdxW-1:0] fw_q;                        // frame word of the next write
-  logic [LaneW-1:0]       sh_q;
-  logic [DataW-1:0]       prev_q;
-  logic [31:0]            psum_q;
-  logic                   pay_err_q;
-  logic [6:0]             hdr_len_q;
-  logic [HdrMaxBytes*8-1:0] hdr_q;
-  logic [13:0]            frame_len_q;
-  logic [FbAddrW:0]       nw_q;
-  logic [FbAddrW:0]       rd_w_q;
-  logic                   infl_q;
-  logic [FbAddrW:0]       infl_w_q;
-  logic [DataW-1:0]       fb_rdata_q;
+  // A segment whose payload is being read: what the read side needs to place its beats.
+  typedef struct packed {
+    logic [SlotW-1:0]    slot;
+    logic [LaneW-1:0]    off;
+    logic [BeatCntW-1:0] beats;
+    logic [15:0]         len;
+    logic                last;
+  } job_t;
 
-  logic [DataW-1:0]       of_data_q [OfifoDepth];
-  logic [Bw-1:0]          of_keep_q [OfifoDepth];
-  logic                   of_last_q [OfifoDepth];
-  logic [OfAddrW-1:0]     of_wr_q, of_rd_q;
-  logic [OfAddrW:0]       of_count_q;
+  typedef enum logic [1:0] { EvOk, EvDmaErr, EvVoid } ev_kind_e;
 
-  (* no_rw_check *)
-  logic [DataW-1:0]       fbuf [FbWords];
+  function automatic logic [SlotW-1:0] slot_next(input logic [SlotW-1:0] s);
+    return (s == SlotW'(NumSlots - 1)) ? '0 : s + 1'b1;
+  endfunction
+
+  // Sum of the bytes of `word` (frame word `w`) that lie in [lo, hi), as big-endian 16-bit
+  // words: even frame positions are high bytes.
+  function automatic logic [31:0] word_sum(input logic [DataW-1:0] word,
+                                           input logic signed [WordIdxW-1:0] w,
+                                           input logic [13:0] lo, input logic [13:0] hi);
+    logic [31:0] sum;
+    logic [31:0] pos;
+    sum = '0;
+    for (int j = 0; j < Bw; j++) begin
+      pos = 32'(w) * 32'(Bw) + 32'(j);
+      if (w >= 0 && pos >= 32'(lo) && pos < 32'(hi)) begin
+        sum = sum + ((j % 2 == 0) ? {16'd0, word[j*8 +: 8], 8'd0} : {24'd0, word[j*8 +: 8]});
+      end
+    end
+    return sum;
+  endfunction
+
+  // ================================================================ front end
+  fe_state_e            fe_q, fe_d;
+  logic [RingIdxW-1:0]  fetch_idx_q;
+  logic [255:0]         desc_raw_q;
+  logic [2:0]           dbeat_q;
+  logic                 rerr_q;
+  ctx_t                 ctx_q;
+  logic [15:0]          eff_mss_q;
+  logic [6:0]           hdr_len_q;
+  logic [CplCntW-1:0]   inflight_q;                      // requests started, completion not queued
 
   desc_t desc;
   assign desc = desc_t'(desc_raw_q);
 
-  logic [DataW+255:0] rdata_pad;                           // a beat, zero-extended
+  logic [DataW+255:0] rdata_pad;                         // a beat, zero-extended
   assign rdata_pad = {256'd0, m_axi_rdata};
 
-  // ---------------------------------------------------------------- validation
+  // validation
   ctx_t        ctx_now;
   logic [6:0]  hdr_len_now;
   logic [15:0] l3l4_len, mtu_mss, eff_mss;
@@ -148,239 +152,399 @@ module txoe_tx_engine
     else                                               check_status = StOk;
   end
 
-  // ---------------------------------------------------------------- segment set-up
-  logic [15:0]            left, seg_len;
-  logic [63:0]            seg_addr;
-  logic [LaneW-1:0]       off;
-  logic signed [WordIdxW-1:0] d_now;
-  assign left     = desc.len[15:0] - done_q[15:0];
-  assign seg_len  = (left < eff_mss_q) ? left : eff_mss_q;
-  assign seg_addr = desc.buf_addr + 64'(done_q);
-  assign off      = seg_addr[LaneW-1:0];
-  assign d_now    = WordIdxW'(hdr_len_q) - WordIdxW'(off);
+  // ================================================================ slots
+  logic [SlotW-1:0]         alloc_q, rd_slot_q, tx_slot_q;
+  logic [1:0]               free_q;                      // free slots, 0..NumSlots
+  logic                     s_ready_q     [NumSlots];
+  logic                     s_read_q      [NumSlots];   // the stream output has passed it
+  slot_kind_e               s_kind_q      [NumSlots];
+  logic [HdrMaxBytes*8-1:0] s_hdr_q       [NumSlots];
+  logic [6:0]               s_hdr_len_q   [NumSlots];
+  logic [13:0]              s_frame_len_q [NumSlots];
+  logic [WordW-1:0]         s_nw_q        [NumSlots];
+  logic [DataW-1:0]         s_tail_q      [NumSlots];
+  logic [WordW-1:0]         s_tail_w_q    [NumSlots];
+  logic                     s_cpl_en_q    [NumSlots];
+  cpl_t                     s_cpl_q       [NumSlots];
+
+  (* no_rw_check *)
+  logic [DataW-1:0]         fbuf [FbWords];
+
+  // ================================================================ read address side
+  logic                 ar_active_q, ar_stop_q;
+  logic [63:0]          ar_addr_q;
+  logic [BeatCntW-1:0]  ar_beats_q;
+  logic [16:0]          ar_done_q;                       // payload bytes given to segments
+
+  job_t                 job_q [NumSlots];
+  logic [SlotW-1:0]     job_wr_q, job_rd_q;
+  logic [1:0]           job_cnt_q;
+
+  logic                 req_err_q;                       // a payload read of this request failed
+
+  logic [15:0]          left, seg_len;
+  logic [63:0]          seg_addr;
+  logic [LaneW-1:0]     seg_off;
+  logic [BeatCntW-1:0]  seg_beats;
+  logic                 alloc_seg;
+  assign left      = desc.len[15:0] - ar_done_q[15:0];
+  assign seg_len   = (left < eff_mss_q) ? left : eff_mss_q;
+  assign seg_addr  = desc.buf_addr + 64'(ar_done_q);
+  assign seg_off   = seg_addr[LaneW-1:0];
+  assign seg_beats = BeatCntW'((32'(seg_off) + 32'(seg_len) + 32'(Bw) - 32'd1) >> LaneW);
+  assign alloc_seg = fe_q == FeRun && !ar_active_q && !ar_stop_q && !req_err_q && free_q != 2'd0;
 
   logic [12:0] page_beats;
   logic [4:0]  burst_beats;
-  assign page_beats  = 13'((13'd4096 - {1'b0, rd_addr_q[11:0]}) >> LaneW);
+  assign page_beats = 13'((13'd4096 - {1'b0, ar_addr_q[11:0]}) >> LaneW);
   always_comb begin
     burst_beats = 5'd16;
-    if (BeatCntW'(burst_beats) > beats_left_q) burst_beats = 5'(beats_left_q);
-    if (13'(burst_beats) > page_beats)         burst_beats = 5'(page_beats);
+    if (BeatCntW'(burst_beats) > ar_beats_q) burst_beats = 5'(ar_beats_q);
+    if (13'(burst_beats) > page_beats)       burst_beats = 5'(page_beats);
   end
 
-  // ---------------------------------------------------------------- realignment
-  logic [2*DataW-1:0] pair;
-  logic [DataW-1:0]   cur_beat;
-  logic [DataW-1:0]   fw_data;
-  logic               fw_en;
-  logic [31:0]        fw_sum;
-  assign cur_beat = (state_q == TxFlush) ? '0 : m_axi_rdata;
-  assign pair     = {cur_beat, prev_q} >> ((Bw - int'(sh_q)) * 8);
-  assign fw_data  = pair[DataW-1:0];
-  assign fw_en    = ((state_q == TxPayR && m_axi_rvalid) || state_q == TxFlush) && fw_q >= 0;
+  // ================================================================ read data side
+  job_t                       job;
+  logic [BeatCntW-1:0]        rk_q;                      // beat of the head job
+  logic [DataW-1:0]           prev_q;
+  logic [31:0]                psum_q;
+  logic                       job_err_q;
+  logic                       r_active, r_fire, r_last;
+  logic signed [WordIdxW-1:0] d_job, q_job, fw, tail_w;
+  logic [LaneW-1:0]           sh;
+  logic [13:0]                job_frame_len;
+  logic [2*DataW-1:0]         pair, tail_pair;
+  logic [DataW-1:0]           fw_data, tail_data;
+  logic [31:0]                fw_sum, tail_sum;
+  logic                       beat_err;
 
-  always_comb begin
-    logic [31:0] pos;
-    fw_sum = 32'd0;
-    for (int j = 0; j < Bw; j++) begin
-      pos = 32'(fw_q) * 32'(Bw) + 32'(j);
-      if (pos >= 32'(hdr_len_q) && pos < 32'(frame_len_q)) begin
-        fw_sum = fw_sum + (j % 2 == 0 ? {16'd0, fw_data[j*8 +: 8], 8'd0}
-                                      : {24'd0, fw_data[j*8 +: 8]});
-      end
-    end
-  end
+  assign job           = job_q[job_rd_q];
+  assign r_active      = fe_q == FeRun && job_cnt_q != 2'd0;
+  assign r_fire        = r_active && m_axi_rvalid;
+  assign r_last        = r_fire && rk_q == job.beats - 1'b1;
+  assign beat_err      = m_axi_rresp != 2'b00;
+  assign d_job         = WordIdxW'(hdr_len_q) - WordIdxW'(job.off);
+  assign sh            = d_job[LaneW-1:0];
+  assign q_job         = d_job >>> LaneW;                 // floor((hdr_len - off) / Bw)
+  assign fw            = q_job + $signed({1'b0, rk_q});
+  assign tail_w        = fw + 16'sd1;
+  assign job_frame_len = 14'(hdr_len_q) + job.len[13:0];
+  assign pair          = {m_axi_rdata, prev_q} >> ((Bw - int'(sh)) * 8);
+  assign fw_data       = pair[DataW-1:0];
+  assign tail_pair     = {{DataW{1'b0}}, m_axi_rdata} >> ((Bw - int'(sh)) * 8);
+  assign tail_data     = tail_pair[DataW-1:0];
+  assign fw_sum        = word_sum(fw_data, fw, 14'(hdr_len_q), job_frame_len);
+  assign tail_sum      = word_sum(tail_data, tail_w, 14'(hdr_len_q), job_frame_len);
 
-  // ---------------------------------------------------------------- header
+  // ================================================================ header stage
+  logic                 ev_q;
+  ev_kind_e             ev_kind_q;
+  logic [SlotW-1:0]     ev_slot_q;
+  logic [15:0]          ev_len_q;
+  logic                 ev_last_q;
+  logic [31:0]          ev_sum_q;
+  logic [31:0]          seq_q;
+  logic [16:0]          done_q;
+  logic [15:0]          segs_q;
+
+  logic                     ev_fin;
+  logic [31:0]              seq_next;
   logic [HdrMaxBytes*8-1:0] hdr_now;
   logic [6:0]               hdr_len_built;
-  logic                     seg_fin;
-  logic [31:0]              seq_next;
-  assign seg_fin  = seg_last_q && desc.flags[FlagFin];
-  assign seq_next = seq_q + 32'(seg_len_q) + 32'(seg_fin);
+  logic                     ev_build;
+  assign ev_build = ev_q && ev_kind_q == EvOk;
+  assign ev_fin   = ev_last_q && desc.flags[FlagFin];
+  assign seq_next = seq_q + 32'(ev_len_q) + 32'(ev_fin);
+
   txoe_hdr_build u_hdr_build (
     .ctx_i         (ctx_q),
     .seq_i         (seq_q),
-    .len_i         (seg_len_q),
-    .psh_i         (seg_last_q && desc.flags[FlagPsh]),
-    .fin_i         (seg_fin),
+    .len_i         (ev_len_q),
+    .psh_i         (ev_last_q && desc.flags[FlagPsh]),
+    .fin_i         (ev_fin),
     .ip_id_i       (id4_i),
     .frag_id_i     (id6_i),
-    .payload_sum_i (psum_q),
+    .payload_sum_i (ev_sum_q),
     .hdr_o         (hdr_now),
     .hdr_len_o     (hdr_len_built)
   );
 
-  // ---------------------------------------------------------------- stream output
-  logic             rd_issue;
-  logic             pop;
-  logic [DataW-1:0] push_data;
-  logic [Bw-1:0]    push_keep;
-  logic             push_last;
-  assign rd_issue = state_q == TxSend && rd_w_q < nw_q
-                    && (32'(of_count_q) + 32'(infl_q) < 32'(OfifoDepth));
-  assign m_axis_tx_tvalid = of_count_q != '0;
+  // ================================================================ stream output
+  logic [WordW-1:0]     rd_w_q;
+  logic                 infl_q, infl_tail_q;
+  logic [SlotW-1:0]     infl_slot_q;
+  logic [WordW-1:0]     infl_w_q;
+  logic [DataW-1:0]     fb_rdata_q;
+  logic [DataW-1:0]     of_data_q [OfifoDepth];
+  logic [Bw-1:0]        of_keep_q [OfifoDepth];
+  logic                 of_last_q [OfifoDepth];
+  logic [OfAddrW-1:0]   of_wr_q, of_rd_q;
+  logic [OfAddrW:0]     of_count_q;
+
+  logic rd_skip, rd_issue, rd_slot_done, tx_consume, pop, frame_done, slot_free;
+  logic rd_ready;
+  assign rd_ready     = s_ready_q[rd_slot_q] && !s_read_q[rd_slot_q];
+  assign rd_skip      = rd_ready && s_kind_q[rd_slot_q] != SlotFrame;
+  assign rd_issue     = rd_ready && s_kind_q[rd_slot_q] == SlotFrame
+                        && (32'(of_count_q) + 32'(infl_q) < 32'(OfifoDepth));
+  assign rd_slot_done = rd_issue && rd_w_q + 1'b1 == s_nw_q[rd_slot_q];
+  assign tx_consume   = s_ready_q[tx_slot_q] && s_kind_q[tx_slot_q] != SlotFrame;
+  assign m_axis_tx_tvalid = of_count_q != '0 && s_ready_q[tx_slot_q]
+                            && s_kind_q[tx_slot_q] == SlotFrame;
   assign m_axis_tx_tdata  = of_data_q[of_rd_q];
   assign m_axis_tx_tkeep  = of_keep_q[of_rd_q];
   assign m_axis_tx_tlast  = of_last_q[of_rd_q];
-  assign pop = m_axis_tx_tvalid && m_axis_tx_tready;
+  assign pop        = m_axis_tx_tvalid && m_axis_tx_tready;
+  assign frame_done = pop && m_axis_tx_tlast;
+  assign slot_free  = tx_consume || frame_done;
 
+  logic [DataW-1:0] push_src, push_data;
+  logic [Bw-1:0]    push_keep;
+  logic             push_last;
+  assign push_src = infl_tail_q ? s_tail_q[infl_slot_q] : fb_rdata_q;
   always_comb begin
     logic [31:0] pos;
-    push_last = 32'(infl_w_q) + 32'd1 == 32'(nw_q);
+    push_last = infl_w_q + 1'b1 == s_nw_q[infl_slot_q];
     for (int j = 0; j < Bw; j++) begin
       pos = 32'(infl_w_q) * 32'(Bw) + 32'(j);
-      push_keep[j] = pos < 32'(frame_len_q);
-      if (pos < 32'(hdr_len_q))        push_data[j*8 +: 8] = hdr_q[pos[6:0]*8 +: 8];
-      else if (pos < 32'(frame_len_q)) push_data[j*8 +: 8] = fb_rdata_q[j*8 +: 8];
-      else                             push_data[j*8 +: 8] = 8'd0;
+      push_keep[j] = pos < 32'(s_frame_len_q[infl_slot_q]);
+      if (pos < 32'(s_hdr_len_q[infl_slot_q]))
+        push_data[j*8 +: 8] = s_hdr_q[infl_slot_q][pos[6:0]*8 +: 8];
+      else if (pos < 32'(s_frame_len_q[infl_slot_q]))
+        push_data[j*8 +: 8] = push_src[j*8 +: 8];
+      else
+        push_data[j*8 +: 8] = 8'd0;
     end
   end
 
-  // ---------------------------------------------------------------- next state
-  logic desc_last_beat, pay_last_beat;
-  assign desc_last_beat = state_q == TxDescR && m_axi_rvalid && dbeat_q == 3'(DescBeats - 1);
-  assign pay_last_beat  = state_q == TxPayR && m_axi_rvalid && burst_left_q == 5'd1;
+  // ================================================================ front-end next state
+  logic desc_last_beat, run_done, fe_start, check_act, cpl_push;
+  assign desc_last_beat = fe_q == FeDescR && m_axi_rvalid && dbeat_q == 3'(DescBeats - 1);
+  assign run_done  = ar_stop_q && !ar_active_q && job_cnt_q == 2'd0;
+  assign fe_start  = fe_q == FeIdle && enable_i && !halted_i && fetch_idx_q != tx_tail_i
+                     && 32'(cplq_count_i) + 32'(inflight_q) < 32'(CplqDepth);
+  assign check_act = fe_q == FeCheck && free_q != 2'd0;
+  assign cpl_push  = (tx_consume && s_kind_q[tx_slot_q] == SlotCplOnly)
+                     || (frame_done && s_cpl_en_q[tx_slot_q]);
 
   always_comb begin
-    state_d = state_q;
-    unique case (state_q)
-      TxIdle:   if (enable_i && !halted_i && fetch_idx_q != tx_tail_i
-                    && cplq_count_i < ($clog2(CplqDepth)+1)'(CplqDepth)) state_d = TxDescAr;
-      TxDescAr: if (m_axi_arready) state_d = TxDescR;
-      TxDescR:  if (desc_last_beat) state_d = (rerr_q || m_axi_rresp != 2'b00) ? TxHalt : TxCheck;
-      TxCheck:  state_d = (check_status == StOk) ? TxSeg : TxCpl;
-      TxSeg:    state_d = TxPayAr;
-      TxPayAr:  if (m_axi_arready) state_d = TxPayR;
-      TxPayR:   if (pay_last_beat) begin
-                  if (pay_err_q || m_axi_rresp != 2'b00) state_d = TxCpl;
-                  else if (beats_left_q != '0)          state_d = TxPayAr;
-                  else                                  state_d = TxFlush;
-                end
-      TxFlush:  state_d = TxHdr;
-      TxHdr:    state_d = TxSend;
-      TxSend:   if (pop && m_axis_tx_tlast) state_d = seg_last_q ? TxCpl : TxSeg;
-      TxCpl:    state_d = TxIdle;
-      TxHalt:   state_d = TxHalt;
-      default:  state_d = TxIdle;
+    fe_d = fe_q;
+    unique case (fe_q)
+      FeIdle:   if (fe_start) fe_d = FeDescAr;
+      FeDescAr: if (m_axi_arready) fe_d = FeDescR;
+      FeDescR:  if (desc_last_beat) fe_d = (rerr_q || beat_err) ? FeHalt : FeCheck;
+      FeCheck:  if (check_act) fe_d = (check_status == StOk) ? FeRun : FeIdle;
+      FeRun:    if (run_done) fe_d = FeIdle;
+      FeHalt:   fe_d = FeHalt;
+      default:  fe_d = FeIdle;
     endcase
   end
 
-  // ---------------------------------------------------------------- registers
+  logic [1:0] allocs;                                    // 0 or 1: the two are in different states
+  assign allocs = 2'(alloc_seg) + 2'(check_act && check_status != StOk);
+
+  // ================================================================ registers
   always_ff @(posedge clk) begin
     if (rst) begin
-      state_q      <= TxIdle;
-      fetch_idx_q  <= '0;
-      desc_raw_q   <= '0;
-      dbeat_q      <= '0;
-      rerr_q       <= 1'b0;
-      ctx_q        <= '0;
-      status_q     <= StOk;
-      eff_mss_q    <= '0;
-      seq_q        <= '0;
-      done_q       <= '0;
-      segs_q       <= '0;
-      seg_len_q    <= '0;
-      seg_last_q   <= 1'b0;
-      rd_addr_q    <= '0;
-      beats_left_q <= '0;
-      burst_left_q <= '0;
-      fw_q         <= '0;
-      sh_q         <= '0;
-      prev_q       <= '0;
-      psum_q       <= '0;
-      pay_err_q    <= 1'b0;
-      hdr_len_q    <= '0;
-      hdr_q        <= '0;
-      frame_len_q  <= '0;
-      nw_q         <= '0;
-      rd_w_q       <= '0;
-      infl_q       <= 1'b0;
-      infl_w_q     <= '0;
-      of_wr_q      <= '0;
-      of_rd_q      <= '0;
-      of_count_q   <= '0;
+      fe_q        <= FeIdle;
+      fetch_idx_q <= '0;
+      desc_raw_q  <= '0;
+      dbeat_q     <= '0;
+      rerr_q      <= 1'b0;
+      ctx_q       <= '0;
+      eff_mss_q   <= '0;
+      hdr_len_q   <= '0;
+      inflight_q  <= '0;
+      alloc_q     <= '0;
+      rd_slot_q   <= '0;
+      tx_slot_q   <= '0;
+      free_q      <= 2'(NumSlots);
+      for (int s = 0; s < NumSlots; s++) begin
+        s_ready_q[s]  <= 1'b0;
+        s_read_q[s]   <= 1'b0;
+        s_kind_q[s]   <= SlotVoid;
+        s_cpl_en_q[s] <= 1'b0;
+      end
+      ar_active_q <= 1'b0;
+      ar_stop_q   <= 1'b0;
+      ar_addr_q   <= '0;
+      ar_beats_q  <= '0;
+      ar_done_q   <= '0;
+      job_wr_q    <= '0;
+      job_rd_q    <= '0;
+      job_cnt_q   <= '0;
+      req_err_q   <= 1'b0;
+      rk_q        <= '0;
+      prev_q      <= '0;
+      psum_q      <= '0;
+      job_err_q   <= 1'b0;
+      ev_q        <= 1'b0;
+      ev_kind_q   <= EvOk;
+      ev_slot_q   <= '0;
+      ev_len_q    <= '0;
+      ev_last_q   <= 1'b0;
+      ev_sum_q    <= '0;
+      seq_q       <= '0;
+      done_q      <= '0;
+      segs_q      <= '0;
+      rd_w_q      <= '0;
+      infl_q      <= 1'b0;
+      infl_tail_q <= 1'b0;
+      infl_slot_q <= '0;
+      infl_w_q    <= '0;
+      of_wr_q     <= '0;
+      of_rd_q     <= '0;
+      of_count_q  <= '0;
     end else begin
-      state_q <= state_d;
+      fe_q <= fe_d;
 
-      unique case (state_q)
-        TxDescAr: if (m_axi_arready) begin
+      // ---------------------------------------------------------- front end
+      if (fe_start) begin
+        inflight_q <= inflight_q + 1'b1 - CplCntW'(cpl_push);
+      end else begin
+        inflight_q <= inflight_q - CplCntW'(cpl_push);
+      end
+      unique case (fe_q)
+        FeDescAr: if (m_axi_arready) begin
           dbeat_q <= '0;
           rerr_q  <= 1'b0;
         end
-        TxDescR: if (m_axi_rvalid) begin
+        FeDescR: if (m_axi_rvalid) begin
           if (Bw >= DescBytes) begin
             desc_raw_q <= rdata_pad[32'(fetch_idx_q) * 256 % DataW +: 256];
           end else begin
             desc_raw_q[32'(dbeat_q) * DescChunk +: DescChunk] <= rdata_pad[DescChunk-1:0];
           end
           dbeat_q <= dbeat_q + 3'd1;
-          rerr_q  <= rerr_q || m_axi_rresp != 2'b00;
+          rerr_q  <= rerr_q || beat_err;
         end
-        TxCheck: begin
-          status_q     <= check_status;
-          ctx_q        <= ctx_now;
-          eff_mss_q    <= eff_mss;
-          hdr_len_q    <= hdr_len_now;
-          seq_q        <= ctx_now.snd_nxt;
-          done_q       <= '0;
-          segs_q       <= '0;
+        FeCheck: if (check_act) begin
+          ctx_q     <= ctx_now;
+          eff_mss_q <= eff_mss;
+          hdr_len_q <= hdr_len_now;
+          ar_stop_q <= 1'b0;
+          ar_done_q <= '0;
+          req_err_q <= 1'b0;
+          seq_q     <= ctx_now.snd_nxt;
+          done_q    <= '0;
+          segs_q    <= '0;
+          if (check_status != StOk) begin
+            s_ready_q[alloc_q]  <= 1'b1;
+            s_read_q[alloc_q]   <= 1'b0;
+            s_kind_q[alloc_q]   <= SlotCplOnly;
+            s_cpl_en_q[alloc_q] <= 1'b1;
+            s_cpl_q[alloc_q]    <= '{cookie: desc.cookie, bytes: 32'd0, segments: 16'd0,
+                                     status: check_status, immediate: desc.flags[FlagImm]};
+            fetch_idx_q <= (fetch_idx_q + 1'b1) & ((RingIdxW'(1) << tx_log2_i) - 1'b1);
+          end
         end
-        TxSeg: begin
-          seg_len_q    <= seg_len;
-          seg_last_q   <= seg_len == left;
-          rd_addr_q    <= {seg_addr[63:LaneW], {LaneW{1'b0}}};
-          beats_left_q <= BeatCntW'((32'(off) + 32'(seg_len) + 32'(Bw) - 32'd1) >> LaneW);
-          fw_q         <= d_now >>> LaneW;
-          sh_q         <= d_now[LaneW-1:0];
-          psum_q       <= '0;
-          pay_err_q    <= 1'b0;
-          frame_len_q  <= 14'(hdr_len_q) + seg_len[13:0];
-          prev_q       <= '0;
-        end
-        TxPayAr: if (m_axi_arready) begin
-          rd_addr_q    <= rd_addr_q + 64'(32'(burst_beats) * Bw);
-          beats_left_q <= beats_left_q - BeatCntW'(burst_beats);
-          burst_left_q <= burst_beats;
-        end
-        TxPayR: if (m_axi_rvalid) begin
-          burst_left_q <= burst_left_q - 5'd1;
-          prev_q       <= m_axi_rdata;
-          fw_q         <= fw_q + WordIdxW'(1);
-          psum_q       <= psum_q + fw_sum;
-          if (m_axi_rresp != 2'b00) pay_err_q <= 1'b1;
-          if (pay_last_beat && (pay_err_q || m_axi_rresp != 2'b00)) status_q <= StDmaError;
-        end
-        TxFlush: begin
-          psum_q <= psum_q + fw_sum;
-        end
-        TxHdr: begin
-          hdr_q  <= hdr_now;
-          seq_q  <= seq_next;
-          done_q <= done_q + 17'(seg_len_q);
-          segs_q <= segs_q + 16'd1;
-          nw_q   <= (FbAddrW+1)'((32'(frame_len_q) + Bw - 1) >> LaneW);
-          rd_w_q <= '0;
-        end
-        TxCpl: begin
+        FeRun: if (run_done) begin
           fetch_idx_q <= (fetch_idx_q + 1'b1) & ((RingIdxW'(1) << tx_log2_i) - 1'b1);
         end
         default: ;
       endcase
 
-      // stream output pipeline
+      // ---------------------------------------------------------- read address side
+      if (alloc_seg) begin
+        job_q[job_wr_q]    <= '{slot: alloc_q, off: seg_off, beats: seg_beats, len: seg_len,
+                                last: seg_len == left};
+        job_wr_q           <= slot_next(job_wr_q);
+        s_ready_q[alloc_q] <= 1'b0;
+        s_read_q[alloc_q]  <= 1'b0;
+        ar_active_q        <= 1'b1;
+        ar_addr_q          <= {seg_addr[63:LaneW], {LaneW{1'b0}}};
+        ar_beats_q         <= seg_beats;
+        ar_done_q          <= ar_done_q + 17'(seg_len);
+        if (seg_len == left) ar_stop_q <= 1'b1;
+      end else if (ar_active_q && m_axi_arready) begin
+        ar_addr_q  <= ar_addr_q + 64'(32'(burst_beats) * Bw);
+        ar_beats_q <= ar_beats_q - BeatCntW'(burst_beats);
+        if (BeatCntW'(burst_beats) == ar_beats_q) ar_active_q <= 1'b0;
+      end
+      if (fe_q == FeRun && req_err_q && !ar_active_q) ar_stop_q <= 1'b1;
+      if (allocs != 2'd0) alloc_q <= slot_next(alloc_q);
+      free_q <= free_q - allocs + 2'(slot_free);
+
+      // ---------------------------------------------------------- read data side
+      job_cnt_q <= job_cnt_q + 2'(alloc_seg) - 2'(r_last);
+      if (r_fire) begin
+        if (r_last) begin
+          job_rd_q  <= slot_next(job_rd_q);
+          rk_q      <= '0;
+          prev_q    <= '0;
+          psum_q    <= '0;
+          job_err_q <= 1'b0;
+          s_tail_q[job.slot]   <= tail_data;
+          s_tail_w_q[job.slot] <= WordW'(tail_w);
+          if (job_err_q || beat_err) req_err_q <= 1'b1;
+        end else begin
+          rk_q      <= rk_q + 1'b1;
+          prev_q    <= m_axi_rdata;
+          psum_q    <= psum_q + fw_sum;
+          job_err_q <= job_err_q || beat_err;
+        end
+      end
+
+      // ---------------------------------------------------------- header stage
+      ev_q <= r_last;
+      if (r_last) begin
+        ev_kind_q <= req_err_q ? EvVoid : (job_err_q || beat_err) ? EvDmaErr : EvOk;
+        ev_slot_q <= job.slot;
+        ev_len_q  <= job.len;
+        ev_last_q <= job.last;
+        ev_sum_q  <= psum_q + fw_sum + tail_sum;
+      end
+      if (ev_q) begin
+        s_ready_q[ev_slot_q] <= 1'b1;
+        unique case (ev_kind_q)
+          EvOk: begin
+            s_kind_q[ev_slot_q]      <= SlotFrame;
+            s_hdr_q[ev_slot_q]       <= hdr_now;
+            s_hdr_len_q[ev_slot_q]   <= hdr_len_q;
+            s_frame_len_q[ev_slot_q] <= 14'(hdr_len_q) + ev_len_q[13:0];
+            s_nw_q[ev_slot_q]        <= WordW'((32'(hdr_len_q) + 32'(ev_len_q) + Bw - 1) >> LaneW);
+            s_cpl_en_q[ev_slot_q]    <= ev_last_q;
+            s_cpl_q[ev_slot_q]       <= '{cookie: desc.cookie, bytes: 32'(done_q) + 32'(ev_len_q),
+                                          segments: segs_q + 16'd1, status: StOk,
+                                          immediate: desc.flags[FlagImm]};
+            seq_q  <= seq_next;
+            done_q <= done_q + 17'(ev_len_q);
+            segs_q <= segs_q + 16'd1;
+          end
+          EvDmaErr: begin
+            s_kind_q[ev_slot_q]   <= SlotCplOnly;
+            s_cpl_en_q[ev_slot_q] <= 1'b1;
+            s_cpl_q[ev_slot_q]    <= '{cookie: desc.cookie, bytes: 32'(done_q), segments: segs_q,
+                                       status: StDmaError, immediate: desc.flags[FlagImm]};
+          end
+          default: begin
+            s_kind_q[ev_slot_q]   <= SlotVoid;
+            s_cpl_en_q[ev_slot_q] <= 1'b0;
+          end
+        endcase
+      end
+
+      // ---------------------------------------------------------- stream output
+      if (rd_skip || rd_slot_done) s_read_q[rd_slot_q] <= 1'b1;
+      if (rd_skip) begin
+        rd_slot_q <= slot_next(rd_slot_q);
+      end else if (rd_issue) begin
+        rd_w_q <= rd_slot_done ? '0 : rd_w_q + 1'b1;
+        if (rd_slot_done) rd_slot_q <= slot_next(rd_slot_q);
+      end
       infl_q <= rd_issue;
       if (rd_issue) begin
-        rd_w_q   <= rd_w_q + 1'b1;
-        infl_w_q <= rd_w_q;
+        infl_slot_q <= rd_slot_q;
+        infl_w_q    <= rd_w_q;
+        infl_tail_q <= rd_w_q == s_tail_w_q[rd_slot_q];
       end
-      if (infl_q) begin
-        of_wr_q <= of_wr_q + 1'b1;
-      end
-      if (pop) begin
-        of_rd_q <= of_rd_q + 1'b1;
-      end
+      if (infl_q) of_wr_q <= of_wr_q + 1'b1;
+      if (pop)    of_rd_q <= of_rd_q + 1'b1;
       of_count_q <= of_count_q + (OfAddrW+1)'(infl_q) - (OfAddrW+1)'(pop);
+      if (slot_free) begin
+        s_ready_q[tx_slot_q] <= 1'b0;
+        tx_slot_q <= slot_next(tx_slot_q);
+      end
     end
   end
 
@@ -393,46 +557,57 @@ module txoe_tx_engine
     end
   end
 
+  logic [FbAddrW-1:0] fb_waddr, fb_raddr;
+  assign fb_waddr = FbAddrW'(32'(job.slot) * SlotWords + 32'(fw));
+  assign fb_raddr = FbAddrW'(32'(rd_slot_q) * SlotWords + 32'(rd_w_q));
   always_ff @(posedge clk) begin
-    if (fw_en) begin
-      fbuf[fw_q[FbAddrW-1:0]] <= fw_data;
+    if (r_fire && fw >= 0) begin
+      fbuf[fb_waddr] <= fw_data;
     end
     if (rd_issue) begin
-      fb_rdata_q <= fbuf[rd_w_q[FbAddrW-1:0]];
+      fb_rdata_q <= fbuf[fb_raddr];
     end
   end
 
-  // ---------------------------------------------------------------- outputs
-  assign m_axi_arvalid = state_q == TxDescAr || state_q == TxPayAr;
-  assign m_axi_araddr  = (state_q == TxDescAr)
+  // ================================================================ outputs
+  assign m_axi_arvalid = fe_q == FeDescAr || ar_active_q;
+  assign m_axi_araddr  = (fe_q == FeDescAr)
                          ? (tx_base_i + 64'(fetch_idx_q) * DescBytes) & ~(64'(Bw) - 64'd1)
-                         : rd_addr_q;
-  assign m_axi_arlen   = (state_q == TxDescAr) ? 8'(DescBeats - 1) : 8'(burst_beats) - 8'd1;
+                         : ar_addr_q;
+  assign m_axi_arlen   = (fe_q == FeDescAr) ? 8'(DescBeats - 1) : 8'(burst_beats) - 8'd1;
   assign m_axi_arsize  = 3'(LaneW);
   assign m_axi_arburst = 2'b01;
-  assign m_axi_rready  = state_q == TxDescR || state_q == TxPayR;
+  assign m_axi_rready  = fe_q == FeDescR || r_active;
 
-  assign id4_take_o     = state_q == TxHdr && !ctx_q.ipv6;
-  assign id6_take_o     = state_q == TxHdr && ctx_q.ipv6 && ctx_q.frag_hdr;
-  assign snd_wr_o       = state_q == TxHdr;
+  assign id4_take_o     = ev_build && !ctx_q.ipv6;
+  assign id6_take_o     = ev_build && ctx_q.ipv6 && ctx_q.frag_hdr;
+  assign snd_wr_o       = ev_build;
   assign snd_wr_idx_o   = desc.conn[ConnW-1:0];
   assign snd_wr_value_o = seq_next;
 
-  assign cpl_push_o       = state_q == TxCpl;
-  assign cpl_o.cookie     = desc.cookie;
-  assign cpl_o.bytes      = 32'(done_q);
-  assign cpl_o.segments   = segs_q;
-  assign cpl_o.status     = status_q;
-  assign cpl_o.immediate  = desc.flags[FlagImm];
+  assign cpl_push_o = cpl_push;
+  assign cpl_o      = s_cpl_q[tx_slot_q];
 
-  assign busy_o           = state_q != TxIdle && state_q != TxHalt;
-  assign halted_o         = state_q == TxHalt;
-  assign err_desc_fetch_o = desc_last_beat && (rerr_q || m_axi_rresp != 2'b00);
+  assign busy_o           = (fe_q != FeIdle && fe_q != FeHalt) || free_q != 2'(NumSlots);
+  assign halted_o         = fe_q == FeHalt;
+  assign err_desc_fetch_o = desc_last_beat && (rerr_q || beat_err);
 
-  // the header length is also known from the snapshot; the pair's upper half is the
-  // shifted-out remainder
+  // the header length is also known from the request; the pairs' upper halves are the
+  // shifted-out remainders
   logic unused_ok;
-  assign unused_ok = ^{hdr_len_built, pair[2*DataW-1:DataW]};
+  assign unused_ok = ^{hdr_len_built, pair[2*DataW-1:DataW], tail_pair[2*DataW-1:DataW]};
+
+  // Assertions //
+`ifndef SYNTHESIS
+  always_ff @(posedge clk) begin
+    if (!rst) begin
+      SlotsConserved_A: assert (32'(free_q) <= NumSlots)
+        else $error("more free slots than slots (instance %m)");
+      NoAllocWithoutSlot_A: assert (!(allocs != 2'd0 && free_q == 2'd0))
+        else $error("slot allocated while none is free (instance %m)");
+    end
+  end
+`endif
 
 endmodule
 

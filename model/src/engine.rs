@@ -14,12 +14,13 @@
 
 use std::collections::VecDeque;
 
-use crate::core::{self, checksum, header_len, segment_at, HeaderFields, Ipv4Id, Ipv6FragId, Segment};
+use crate::core::{Ipv4Id, Ipv6FragId};
 use crate::layout::{
-    CloseReason, CompletionEntry, Context, Descriptor, Status, CPL_BYTES, CTX_W_SND_NXT, DESC_BYTES,
+    CloseReason, CompletionEntry, Status, CPL_BYTES, CTX_W_SND_NXT,
 };
-use crate::ports::{set_bus_byte, strobe_mask, Bus, Device, Inputs, Outputs};
+use crate::ports::{set_bus_byte, strobe_mask, Device, Inputs, Outputs};
 use crate::regs::{self, CTX_WORDS};
+use crate::tx::{FeState, TxEngine, TxEnv, TxWires};
 
 /// Build-time parameters of the engine, the same as the RTL's.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -36,10 +37,6 @@ impl Default for EngineParams {
 
 /// Completion queue depth between the TX engine and the completion writer.
 pub const CPLQ_DEPTH: usize = 4;
-/// Output FIFO depth of the stream output.
-pub const OFIFO_DEPTH: usize = 4;
-/// Most beats in one read burst.
-pub const MAX_BURST: u64 = 16;
 const AXI_OKAY: u8 = 0;
 const BURST_INCR: u8 = 1;
 
@@ -51,7 +48,7 @@ pub struct Engine {
     csr: Csr,
     id4: Ipv4Id,
     id6: Ipv6FragId,
-    tx: Tx,
+    tx: TxEngine,
     cpl: CplWriter,
 }
 
@@ -228,11 +225,11 @@ impl Csr {
             }
         }
         // The engine's snd_nxt update wins over a host write of the same word.
-        if let Some((conn, v)) = w.snd_nxt_write {
+        if let Some((conn, v)) = w.tx.snd_nxt_write {
             self.ctx[conn][CTX_W_SND_NXT] = v;
         }
 
-        if w.err_desc_fetch {
+        if w.tx.err_desc_fetch {
             err_set |= regs::ERR_DESC_FETCH;
         }
         if w.err_cpl_write {
@@ -251,7 +248,7 @@ impl Csr {
         }
         self.irq_status = (self.irq_status & !irq_clr) | irq_set;
 
-        if let Some((bytes, last)) = w.tx_beat {
+        if let Some((bytes, last)) = w.tx.tx_beat {
             self.cnt_bytes = self.cnt_bytes.wrapping_add(bytes);
             if last {
                 self.cnt_frames = self.cnt_frames.wrapping_add(1);
@@ -260,106 +257,16 @@ impl Csr {
     }
 }
 
-// ------------------------------------------------------------------ TX engine
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TxState {
-    Idle,
-    DescAr,
-    DescR,
-    Check,
-    Seg,
-    PayAr,
-    PayR,
-    Flush,
-    Hdr,
-    Send,
-    Cpl,
-    Halt,
-}
-
-/// One beat waiting in the output FIFO.
-#[derive(Clone, Copy, Debug, Default)]
-struct Beat {
-    data: Bus,
-    keep: u64,
-    last: bool,
-}
+// ------------------------------------------------------------------ completions
 
 /// A completion on its way from the TX engine to the completion writer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Completion {
-    cookie: u64,
-    bytes: u32,
-    segments: u16,
-    status: Status,
-    immediate: bool,
-}
-
-#[derive(Clone, Debug)]
-struct Tx {
-    state: TxState,
-    fetch_idx: u32,
-    desc_bytes: [u8; DESC_BYTES],
-    desc_beat: usize,
-    desc_err: bool,
-    desc: Descriptor,
-    status: Status,
-    ctx: Context,
-    // segmentation
-    eff_mss: u16,
-    /// Sequence number of the next segment.
-    seq: u32,
-    /// Payload bytes of the segments built so far.
-    done: u32,
-    /// Segments built so far.
-    segs: u16,
-    seg: Segment,
-    // payload read
-    rd_addr: u64,
-    /// Address of the next read beat to arrive.
-    beat_addr: u64,
-    beats_left: u64,
-    burst_left: u64,
-    pay_err: bool,
-    payload: Vec<u8>,
-    // stream output
-    frame: Vec<u8>,
-    words: usize,
-    rd_word: usize,
-    inflight: Option<usize>,
-    ofifo: VecDeque<Beat>,
-}
-
-impl Tx {
-    fn new() -> Self {
-        Tx {
-            state: TxState::Idle,
-            fetch_idx: 0,
-            desc_bytes: [0; DESC_BYTES],
-            desc_beat: 0,
-            desc_err: false,
-            desc: Descriptor::default(),
-            status: Status::Ok,
-            ctx: Context::default(),
-            eff_mss: 0,
-            seq: 0,
-            done: 0,
-            segs: 0,
-            seg: Segment { offset: 0, len: 0, last: false },
-            rd_addr: 0,
-            beat_addr: 0,
-            beats_left: 0,
-            burst_left: 0,
-            pay_err: false,
-            payload: Vec::with_capacity(9216),
-            frame: Vec::with_capacity(9216),
-            words: 0,
-            rd_word: 0,
-            inflight: None,
-            ofifo: VecDeque::with_capacity(OFIFO_DEPTH),
-        }
-    }
+pub struct Completion {
+    pub cookie: u64,
+    pub bytes: u32,
+    pub segments: u16,
+    pub status: Status,
+    pub immediate: bool,
 }
 
 // ------------------------------------------------------------------ completion writer
@@ -419,18 +326,10 @@ struct Wires {
     tx_mask: u32,
     cq_mask: u32,
     // TX engine
-    /// `Idle` may start a request this cycle.
-    tx_go: bool,
+    tx: TxWires,
+    /// `STATUS`: a request is in the TX engine; the engine has halted.
     busy: bool,
     halted: bool,
-    take_id4: bool,
-    take_id6: bool,
-    snd_nxt_write: Option<(usize, u32)>,
-    err_desc_fetch: bool,
-    cpl_push: Option<Completion>,
-    tx_beat: Option<(u32, bool)>,
-    /// Validation result, context snapshot and effective MSS, computed in `Check`.
-    check: Option<(Status, Context, u16)>,
     // completion writer
     wr_start: bool,
     batch_done: Option<BatchDone>,
@@ -460,7 +359,7 @@ impl Engine {
             csr: Csr::new(params.num_conn),
             id4: Ipv4Id::default(),
             id6: Ipv6FragId::default(),
-            tx: Tx::new(),
+            tx: TxEngine::new(params.data_w),
             cpl: CplWriter::new(),
         }
     }
@@ -469,9 +368,9 @@ impl Engine {
         self.params
     }
 
-    /// The TX engine's state, for reports and waveforms.
-    pub fn tx_state(&self) -> TxState {
-        self.tx.state
+    /// The TX engine's front-end state, for reports and waveforms.
+    pub fn tx_state(&self) -> FeState {
+        self.tx.state()
     }
 
     /// The completion writer's state.
@@ -503,7 +402,6 @@ impl Engine {
         let lane_bits = bw.trailing_zeros();
         let mut w = Wires { id4: self.id4.peek(), id6: self.id6.peek(), ..Wires::default() };
         let csr = &self.csr;
-        let tx = &self.tx;
         let wr = &self.cpl;
 
         // --- register block
@@ -577,232 +475,22 @@ impl Engine {
             WrState::Idle | WrState::Halt => {}
         }
 
-        // --- TX engine
         w.tx_mask = csr.tx_size() - 1;
         w.cq_mask = cq_size - 1;
-        w.tx_go = tx.state == TxState::Idle
-            && csr.enable
-            && !w.wr_halted
-            && tx.fetch_idx != csr.tx_tail
-            && wr.queue.len() < CPLQ_DEPTH;
-        w.busy = !matches!(tx.state, TxState::Idle | TxState::Halt);
-        w.halted = tx.state == TxState::Halt || w.wr_halted;
-        let desc_beats = (DESC_BYTES / self.bw).max(1);
-        match tx.state {
-            TxState::DescAr => {
-                out.m_axi_arvalid = true;
-                let a = csr.tx_base.wrapping_add(u64::from(tx.fetch_idx) * DESC_BYTES as u64);
-                out.m_axi_araddr = a & !(bw - 1);
-                out.m_axi_arlen = (desc_beats - 1) as u8;
-            }
-            TxState::DescR => {
-                out.m_axi_rready = true;
-                let last = tx.desc_beat == desc_beats - 1;
-                if inp.m_axi_rvalid && last && (tx.desc_err || inp.m_axi_rresp != AXI_OKAY) {
-                    w.err_desc_fetch = true;
-                }
-            }
-            TxState::Check => {
-                let d = &tx.desc;
-                let ctx = csr.ctx.get(usize::from(d.conn)).map(Context::from_words);
-                let (status, eff_mss) = match core::validate(d, ctx.as_ref(), self.params.num_conn, csr.mtu) {
-                    Ok(plan) => (Status::Ok, plan.eff_mss),
-                    Err(s) => (s, 0),
-                };
-                w.check = Some((status, ctx.unwrap_or_default(), eff_mss));
-            }
-            TxState::PayAr => {
-                out.m_axi_arvalid = true;
-                out.m_axi_araddr = tx.rd_addr;
-                out.m_axi_arlen = (self.pay_burst_beats() - 1) as u8;
-            }
-            TxState::PayR => out.m_axi_rready = true,
-            TxState::Hdr => {
-                w.take_id4 = !tx.ctx.ipv6;
-                w.take_id6 = tx.ctx.ipv6 && tx.ctx.frag_hdr;
-                w.snd_nxt_write = Some((usize::from(tx.desc.conn), tx.seq_after_segment()));
-            }
-            TxState::Cpl => {
-                w.cpl_push = Some(Completion {
-                    cookie: tx.desc.cookie,
-                    bytes: tx.done,
-                    segments: tx.segs,
-                    status: tx.status,
-                    immediate: tx.desc.immediate(),
-                });
-            }
-            TxState::Idle | TxState::Seg | TxState::Flush | TxState::Send | TxState::Halt => {}
-        }
-        if out.m_axi_arvalid {
-            out.m_axi_arsize = lane_bits as u8;
-            out.m_axi_arburst = BURST_INCR;
-        }
-        if let Some(b) = tx.ofifo.front() {
-            out.m_axis_tx_tvalid = true;
-            out.m_axis_tx_tdata = b.data;
-            out.m_axis_tx_tkeep = b.keep;
-            out.m_axis_tx_tlast = b.last;
-            if inp.m_axis_tx_tready {
-                w.tx_beat = Some((b.keep.count_ones(), b.last));
-            }
-        }
+
+        // --- TX engine
+        let env = tx_env(csr, wr, &self.id4, &self.id6, self.params.num_conn);
+        w.tx = self.tx.comb(&env, inp, out);
+        w.busy = w.tx.busy;
+        w.halted = w.tx.halted || w.wr_halted;
         w
-    }
-
-    /// Beats of the next payload read burst: at most 16, no further than the request's
-    /// end, never across a 4 KiB boundary.
-    fn pay_burst_beats(&self) -> u64 {
-        let bw = self.bw as u64;
-        let to_page = (4096 - (self.tx.rd_addr % 4096)) / bw;
-        MAX_BURST.min(self.tx.beats_left).min(to_page)
-    }
-
-    /// Phase 2 for the TX engine.
-    fn tx_edge(&mut self, inp: &Inputs, w: &Wires) {
-        let bw = self.bw;
-        let desc_beats = (DESC_BYTES / bw).max(1);
-        let burst = self.pay_burst_beats();
-        let tx = &mut self.tx;
-        let rdata = &inp.m_axi_rdata;
-        let ok = inp.m_axi_rresp == AXI_OKAY;
-
-        // Stream output pipeline: push the word read last cycle, pop what the MAC took,
-        // issue the next read.
-        if w.tx_beat.is_some() {
-            tx.ofifo.pop_front();
-        }
-        if let Some(word) = tx.inflight.take() {
-            tx.ofifo.push_back(frame_beat(&tx.frame, word, bw));
-        }
-        // (the read issue is decided on registered values: count before push/pop)
-
-        match tx.state {
-            TxState::Idle => {
-                if w.tx_go {
-                    tx.state = TxState::DescAr;
-                }
-            }
-            TxState::DescAr => {
-                if inp.m_axi_arready {
-                    tx.desc_beat = 0;
-                    tx.desc_err = false;
-                    tx.state = TxState::DescR;
-                }
-            }
-            TxState::DescR => {
-                if inp.m_axi_rvalid {
-                    if bw >= DESC_BYTES {
-                        let lane = (tx.fetch_idx as usize * DESC_BYTES) % bw;
-                        for i in 0..DESC_BYTES {
-                            tx.desc_bytes[i] = crate::ports::bus_byte(rdata, lane + i);
-                        }
-                    } else {
-                        for i in 0..bw {
-                            tx.desc_bytes[tx.desc_beat * bw + i] = crate::ports::bus_byte(rdata, i);
-                        }
-                    }
-                    let err = tx.desc_err || !ok;
-                    if tx.desc_beat == desc_beats - 1 {
-                        tx.desc = Descriptor::decode(&tx.desc_bytes);
-                        tx.state = if err { TxState::Halt } else { TxState::Check };
-                    }
-                    tx.desc_err = err;
-                    tx.desc_beat += 1;
-                }
-            }
-            TxState::Check => {
-                let (status, ctx, eff_mss) = w.check.expect("validation runs in Check");
-                tx.status = status;
-                tx.ctx = ctx;
-                tx.eff_mss = eff_mss;
-                tx.seq = ctx.snd_nxt;
-                tx.done = 0;
-                tx.segs = 0;
-                tx.state = if status == Status::Ok { TxState::Seg } else { TxState::Cpl };
-            }
-            TxState::Seg => {
-                tx.seg = segment_at(tx.desc.len, tx.eff_mss, tx.done);
-                let start = tx.seg_start();
-                let off = start % bw as u64;
-                tx.rd_addr = start - off;
-                tx.beats_left = (off + u64::from(tx.seg.len)).div_ceil(bw as u64);
-                tx.pay_err = false;
-                tx.payload.clear();
-                tx.state = TxState::PayAr;
-            }
-            TxState::PayAr => {
-                if inp.m_axi_arready {
-                    tx.beat_addr = tx.rd_addr;
-                    tx.rd_addr += burst * bw as u64;
-                    tx.beats_left -= burst;
-                    tx.burst_left = burst;
-                    tx.state = TxState::PayR;
-                }
-            }
-            TxState::PayR => {
-                if inp.m_axi_rvalid {
-                    let start = tx.seg_start();
-                    let end = start + u64::from(tx.seg.len);
-                    for i in 0..bw as u64 {
-                        let a = tx.beat_addr + i;
-                        if a >= start && a < end {
-                            tx.payload.push(crate::ports::bus_byte(rdata, i as usize));
-                        }
-                    }
-                    tx.beat_addr += bw as u64;
-                    tx.pay_err |= !ok;
-                    tx.burst_left -= 1;
-                    if tx.burst_left == 0 {
-                        tx.state = if tx.pay_err {
-                            tx.status = Status::DmaError;
-                            TxState::Cpl
-                        } else if tx.beats_left > 0 {
-                            TxState::PayAr
-                        } else {
-                            TxState::Flush
-                        };
-                    }
-                }
-            }
-            TxState::Flush => tx.state = TxState::Hdr,
-            TxState::Hdr => {
-                let f = HeaderFields {
-                    seq: tx.seq,
-                    len: tx.seg.len,
-                    psh: tx.seg.last && tx.desc.psh(),
-                    fin: tx.seg.last && tx.desc.fin(),
-                    ip_id: w.id4,
-                    frag_id: w.id6,
-                };
-                debug_assert_eq!(tx.payload.len(), usize::from(tx.seg.len));
-                tx.seq = tx.seq_after_segment();
-                tx.done += u32::from(tx.seg.len);
-                tx.segs += 1;
-                tx.frame = core::build_headers(&tx.ctx, &f, checksum::sum_be16(0, &tx.payload));
-                debug_assert_eq!(tx.frame.len(), header_len(&tx.ctx));
-                tx.frame.extend_from_slice(&tx.payload);
-                tx.words = tx.frame.len().div_ceil(bw);
-                tx.rd_word = 0;
-                tx.state = TxState::Send;
-            }
-            TxState::Send => {
-                if matches!(w.tx_beat, Some((_, true))) {
-                    tx.state = if tx.seg.last { TxState::Cpl } else { TxState::Seg };
-                }
-            }
-            TxState::Cpl => {
-                tx.fetch_idx = (tx.fetch_idx + 1) & w.tx_mask;
-                tx.state = TxState::Idle;
-            }
-            TxState::Halt => {}
-        }
     }
 
     /// Phase 2 for the completion writer.
     fn writer_edge(&mut self, inp: &Inputs, w: &Wires) {
         let entry_beats = (CPL_BYTES / self.bw).max(1);
         let wr = &mut self.cpl;
-        if let Some(c) = w.cpl_push {
+        if let Some(c) = w.tx.cpl_push {
             debug_assert!(wr.queue.len() < CPLQ_DEPTH, "completion queue overflow");
             wr.queue.push_back(c);
         }
@@ -852,29 +540,21 @@ impl Engine {
     }
 }
 
-impl Tx {
-    /// Host address of the current segment's first payload byte.
-    fn seg_start(&self) -> u64 {
-        self.desc.buf_addr.wrapping_add(u64::from(self.seg.offset))
+/// What the TX engine sees of the other blocks' registers this cycle.
+fn tx_env<'a>(csr: &'a Csr, wr: &CplWriter, id4: &Ipv4Id, id6: &Ipv6FragId, num_conn: u32) -> TxEnv<'a> {
+    TxEnv {
+        enable: csr.enable,
+        halted: wr.state == WrState::Halt,
+        mtu: csr.mtu,
+        tx_base: csr.tx_base,
+        tx_mask: csr.tx_size() - 1,
+        tx_tail: csr.tx_tail,
+        contexts: &csr.ctx,
+        num_conn,
+        id4: id4.peek(),
+        id6: id6.peek(),
+        cplq_len: wr.queue.len(),
     }
-
-    /// The sequence number after the current segment (FIN counts one).
-    fn seq_after_segment(&self) -> u32 {
-        let fin = self.seg.last && self.desc.fin();
-        self.seq.wrapping_add(u32::from(self.seg.len)).wrapping_add(u32::from(fin))
-    }
-}
-
-/// Word `word` of `frame` as a stream beat: `tkeep` covers the frame's bytes, lanes past
-/// the end are zero, `tlast` on the frame's last word.
-fn frame_beat(frame: &[u8], word: usize, bw: usize) -> Beat {
-    let start = word * bw;
-    let end = (start + bw).min(frame.len());
-    let mut beat = Beat { keep: strobe_mask(end - start), last: end == frame.len(), ..Beat::default() };
-    for (i, b) in frame[start..end].iter().enumerate() {
-        set_bus_byte(&mut beat.data, i, *b);
-    }
-    beat
 }
 
 impl Device for Engine {
@@ -886,30 +566,24 @@ impl Device for Engine {
             return out;
         }
 
-        // The read issue decision uses the registered FIFO count and in-flight flag.
-        let issue = self.tx.state == TxState::Send
-            && self.tx.rd_word < self.tx.words
-            && self.tx.ofifo.len() + usize::from(self.tx.inflight.is_some()) < OFIFO_DEPTH;
-
+        // The TX engine's edge reads the other blocks' registers as they were in this
+        // cycle, so it goes before theirs.
+        let env = tx_env(&self.csr, &self.cpl, &self.id4, &self.id6, self.params.num_conn);
+        self.tx.edge(&env, inp, &w.tx);
         self.csr.edge(inp, &w);
         // A take and a host load of the same counter in one cycle: the take wins.
         let host_load = |reg| w.csr_wr && inp.s_axil_awaddr & 0xFFFC == reg;
-        if w.take_id4 {
+        if w.tx.take_id4 {
             self.id4.take();
         } else if host_load(regs::IPV4_ID) {
             self.id4 = Ipv4Id::new(inp.s_axil_wdata as u16);
         }
-        if w.take_id6 {
+        if w.tx.take_id6 {
             self.id6.take();
         } else if host_load(regs::IPV6_ID) {
             self.id6 = Ipv6FragId::new(inp.s_axil_wdata);
         }
         self.writer_edge(inp, &w);
-        self.tx_edge(inp, &w);
-        if issue {
-            self.tx.inflight = Some(self.tx.rd_word);
-            self.tx.rd_word += 1;
-        }
         out
     }
 

@@ -6,6 +6,7 @@
 pub mod layout;
 pub mod ports;
 pub mod regs;
+pub mod tx;
 pub mod core;
 pub mod engine;
 
