@@ -48,6 +48,11 @@ impl TbEnv {
 
     /// The completion batches and the frames received (checked ones first, then any the
     /// run ended before accounting for). Frames are empty unless `keep_frames` was set.
+    /// How busy the stream output was (see [`crate::mac::StreamBusy`]).
+    pub fn stream_busy(&self) -> crate::mac::StreamBusy {
+        self.mac.busy()
+    }
+
     pub fn take_results(&mut self, keep_frames: bool) -> (Vec<Batch>, Vec<Frame>) {
         let (batches, mut frames) = self.host.take_results();
         if keep_frames {

@@ -80,6 +80,8 @@ pub struct Outcome {
     pub batches: Vec<Batch>,
     /// The environment's progress line at the end of the run.
     pub progress: String,
+    /// How busy the stream output was, first beat to last.
+    pub stream: mac::StreamBusy,
 }
 
 impl Outcome {
@@ -149,11 +151,13 @@ pub fn run_scenario(sc: &Scenario, cfg: &RunConfig) -> Result<Outcome, TbError> 
         &opts,
     );
     let progress = txoe_cosim::Environment::progress(&env);
+    let stream = env.stream_busy();
     let (batches, frames) = env.take_results(cfg.keep_frames);
     Ok(Outcome {
         report,
         frames,
         batches,
         progress,
+        stream,
     })
 }

@@ -40,6 +40,28 @@ pub struct MacSink {
     frames: u64,
     bytes_total: u64,
     beats: u64,
+    /// Cycles of the first and the last accepted beat.
+    first_beat: Option<u64>,
+    last_beat: u64,
+}
+
+/// How busy the stream was: accepted beats against the cycles from the first accepted
+/// beat to the last (the steady-state measure of line rate).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StreamBusy {
+    pub beats: u64,
+    pub span: u64,
+}
+
+impl StreamBusy {
+    /// Percent of the span's cycles that carried a beat.
+    pub fn percent(&self) -> f64 {
+        if self.span == 0 {
+            0.0
+        } else {
+            100.0 * self.beats as f64 / self.span as f64
+        }
+    }
 }
 
 impl MacSink {
@@ -59,6 +81,8 @@ impl MacSink {
             frames: 0,
             bytes_total: 0,
             beats: 0,
+            first_beat: None,
+            last_beat: 0,
         }
     }
 
@@ -142,6 +166,8 @@ impl MacSink {
         let len = self.cur.len() - n.div_ceil(8) * 8 + n;
         self.cur.truncate(len);
         self.beats += 1;
+        self.first_beat.get_or_insert(cycle);
+        self.last_beat = cycle;
         if last {
             self.frames += 1;
             self.bytes_total += self.cur.len() as u64;
@@ -177,6 +203,12 @@ impl MacSink {
     }
 
     /// Beats accepted.
+    /// Beats accepted, and the cycles from the first to the last of them.
+    pub fn busy(&self) -> StreamBusy {
+        let span = self.first_beat.map_or(0, |f| self.last_beat - f + 1);
+        StreamBusy { beats: self.beats, span }
+    }
+
     pub fn beats(&self) -> u64 {
         self.beats
     }

@@ -213,6 +213,13 @@ fn run(a: &RunArgs) -> ExitCode {
         }
     }
     if !a.quiet || !outcome.passed() {
+        let s = outcome.stream;
+        println!(
+            "stream: {} beats in {} cycles from the first beat to the last: {:.1} % busy",
+            s.beats,
+            s.span,
+            s.percent()
+        );
         print!("{}", report_text(&outcome.report, &outcome.progress));
     } else {
         println!("{}", summary_line(&outcome.report));
