@@ -200,3 +200,26 @@ fn mixed_ipv4_ipv6_vlan_pcap_passes_tshark_checksum_validation() {
         assert_eq!(n, out.frames.len());
     }
 }
+
+/// The stream output's line rate is a cycle count, so it is checked here as a property of
+/// the design (at least 95 % busy for back-to-back 1460-byte segments with ideal memory),
+/// not as a timing.
+fn line_rate_at(data_width: u32) {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../scenarios/line_rate.json");
+    let mut sc = Scenario::from_path(std::path::Path::new(path)).expect("scenarios/line_rate.json");
+    sc.config.data_width = data_width;
+    sc.sends.truncate(6);
+    let Some(out) = lockstep(&sc) else { return };
+    let busy = out.stream;
+    assert!(busy.percent() >= 95.0, "stream busy {:.1} % ({} beats in {} cycles)", busy.percent(), busy.beats, busy.span);
+}
+
+#[test]
+fn line_rate_at_64_bits() {
+    line_rate_at(64);
+}
+
+#[test]
+fn line_rate_at_256_bits() {
+    line_rate_at(256);
+}
