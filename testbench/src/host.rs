@@ -19,8 +19,13 @@
 //!    [`crate::scoreboard`]), frees the send's buffer, advances the host's CQ head and
 //!    marks it dirty, and a `CQ_HEAD` write follows when the bus is free.
 //! 5. When every send is completed, the host reads back `CNT_FRAMES`, `CNT_BYTES`,
-//!    `CNT_CPL`, `CNT_BATCH`, `CNT_ERR`, `TX_HEAD`, `CQ_TAIL`, `ERR` and each
-//!    connection's `snd_nxt`, and checks them against what it observed.
+//!    `CNT_CPL`, `CNT_BATCH`, `CNT_ERR`, the four `CNT_CLOSE_*`, `TX_HEAD`, `CQ_TAIL`,
+//!    `ERR` and each connection's `snd_nxt`, and checks them against what it observed.
+//!
+//! Each consumed batch is checked against the close rules: no IMMEDIATE completion before
+//! its end, no more than `min(MAX_BATCH, CQ size − 1)` entries, no wrap past the CQ's end
+//! or a 4 KiB boundary, and the reason its size and position imply (see
+//! `Host::close_batch`).
 //!
 //! The AXI4-Lite master runs one transaction at a time. A write raises `awvalid` and
 //! `wvalid` together, drops each on its own handshake, and holds `bready` high until the
@@ -109,6 +114,10 @@ fn csr_name(addr: u32) -> String {
         regs::CNT_CPL => "CNT_CPL",
         regs::CNT_BATCH => "CNT_BATCH",
         regs::CNT_ERR => "CNT_ERR",
+        regs::CNT_CLOSE_MAX_BATCH => "CNT_CLOSE_MAX_BATCH",
+        regs::CNT_CLOSE_TIMEOUT => "CNT_CLOSE_TIMEOUT",
+        regs::CNT_CLOSE_IMMEDIATE => "CNT_CLOSE_IMMEDIATE",
+        regs::CNT_CLOSE_RING_END => "CNT_CLOSE_RING_END",
         regs::TX_HEAD => "TX_HEAD",
         regs::CQ_TAIL => "CQ_TAIL",
         regs::ERR => "ERR",
@@ -628,15 +637,27 @@ impl Host {
         }
         self.cur_batch.push(*entry);
         self.cur_batch_sends.push(send_idx);
-        if self.cur_batch.len() > self.max_batch {
+        let mx = self.effective_max_batch();
+        if self.cur_batch.len() > mx as usize {
             return Err(Self::err(
                 cycle,
                 "batch",
                 format!(
-                    "batch {} has {} entries without end_of_batch, max_batch is {}",
+                    "batch {} has {} entries without end_of_batch, the effective limit is {mx} (max_batch {}, CQ of {})",
                     self.batches.len(),
                     self.cur_batch.len(),
-                    self.max_batch
+                    self.max_batch,
+                    self.cq_size
+                ),
+            ));
+        }
+        if !entry.end_of_batch && entry.reason != CloseReason::MaxBatch {
+            return Err(Self::err(
+                cycle,
+                "batch",
+                format!(
+                    "entry at CQ index {idx} is not the end of its batch but carries reason {}",
+                    entry.reason.name()
                 ),
             ));
         }
@@ -646,31 +667,51 @@ impl Host {
         Ok(())
     }
 
+    /// `min(MAX_BATCH, CQ size − 1)`: the largest batch the engine may write.
+    fn effective_max_batch(&self) -> u32 {
+        (self.max_batch as u32).min(self.cq_size - 1)
+    }
+
+    /// Check a finished batch against the close rules (`docs/microarchitecture.md`, "The
+    /// close decision"). A batch closed by a size rule has exactly K entries and one
+    /// closed by the timeout fewer, so its reason follows from where it starts, its size
+    /// and whether its last completion is IMMEDIATE: IMMEDIATE → `immediate`; else ending
+    /// at the ring's end or a 4 KiB boundary → `ring_end`; else `min(MAX_BATCH, S − 1)`
+    /// entries → `max_batch`; else `timeout`. (IMMEDIATE completions inside a batch and
+    /// batches over the limit are caught entry by entry.)
     fn close_batch(&mut self, cycle: u64, seen_at: u64) -> Result<(), EnvError> {
-        let k = self.cur_batch.len();
-        let last = self.cur_batch[k - 1];
+        let k = self.cur_batch.len() as u32;
+        let last = self.cur_batch[k as usize - 1];
         let index = self.batches.len() as u64;
-        let end = self.batch_first + k as u32;
+        let first = self.batch_first;
         let bad = |m: String| Err(Self::err(cycle, "batch", format!("batch {index}: {m}")));
-        match last.reason {
-            CloseReason::Immediate => {
-                let s = *self.cur_batch_sends.last().expect("non-empty batch");
-                if !self.sends[s as usize].immediate {
-                    return bad(format!(
-                        "reason immediate, but its last send ({s}) is not IMMEDIATE"
-                    ));
-                }
-            }
+        let page = (4096 / CPL_BYTES) as u32;
+        let to_end = (self.cq_size - first).min(page - ((CQ_BASE / CPL_BYTES as u64) as u32 + first) % page);
+        if k > to_end {
+            return bad(format!(
+                "{k} entries from CQ index {first} pass the ring's end ({}) or a 4 KiB boundary ({to_end} slots)",
+                self.cq_size
+            ));
+        }
+        let s = *self.cur_batch_sends.last().expect("non-empty batch");
+        let last_immediate = self.sends[s as usize].immediate;
+        let mx = self.effective_max_batch();
+        let want = if last_immediate {
+            CloseReason::Immediate
+        } else if k == to_end {
             CloseReason::RingEnd
-                if end != self.cq_size
-                    && (CQ_BASE + CPL_BYTES as u64 * u64::from(end)) & 0xFFF != 0 =>
-            {
-                return bad(format!(
-                    "reason ring_end, but it ends at CQ index {end}, neither the ring's end ({}) nor a 4 KiB boundary",
-                    self.cq_size
-                ));
-            }
-            _ => {}
+        } else if k == mx {
+            CloseReason::MaxBatch
+        } else {
+            CloseReason::Timeout
+        };
+        if last.reason != want {
+            return bad(format!(
+                "reason {}, expected {}: {k} entries from CQ index {first}, {to_end} slots to the ring's end or 4 KiB boundary, effective max_batch {mx}, last send ({s}) {}IMMEDIATE",
+                last.reason.name(),
+                want.name(),
+                if last_immediate { "" } else { "not " }
+            ));
         }
         self.batches.push(Batch {
             index,
@@ -731,6 +772,15 @@ impl Host {
             self.completed - ok,
             "completions with a status other than ok",
         );
+        for (addr, reason) in [
+            (regs::CNT_CLOSE_MAX_BATCH, CloseReason::MaxBatch),
+            (regs::CNT_CLOSE_TIMEOUT, CloseReason::Timeout),
+            (regs::CNT_CLOSE_IMMEDIATE, CloseReason::Immediate),
+            (regs::CNT_CLOSE_RING_END, CloseReason::RingEnd),
+        ] {
+            let n = self.batches.iter().filter(|b| b.reason == reason).count();
+            read(addr, n as u64, &format!("batches the host consumed with reason {}", reason.name()));
+        }
         read(regs::TX_HEAD, u64::from(self.tx_tail), "the host's TX tail");
         read(regs::CQ_TAIL, u64::from(self.cq_head), "the host's CQ head");
         read(regs::ERR, 0, "no error expected");
