@@ -208,7 +208,7 @@ fn run(a: &RunArgs) -> ExitCode {
         }
     }
     if !a.quiet || !outcome.passed() {
-        print!("{}", report_text(&outcome.report, &outcome.progress));
+        print!("{}", report_text(&outcome.report, &outcome.progress, &outcome.stats));
     } else {
         println!("{}", summary_line(&outcome.report));
     }
