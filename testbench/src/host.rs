@@ -6,7 +6,7 @@
 //!    first register access starts two cycles later.
 //! 2. Read `ID` (must be "TXOE"), write every connection context (19 words each), then
 //!    `MTU`, `MAX_BATCH`, `TIMEOUT`, `IPV4_ID`, `IPV6_ID`, `TX_BASE_LO/HI`, `TX_LOG2`,
-//!    `CQ_BASE_LO/HI`, `CQ_LOG2`, `IRQ_MASK` = 0 and last `CTRL` = enable.
+//!    `CQ_BASE_LO/HI`, `CQ_LOG2`, `IRQ_MASK` (`config.irq_mask`) and last `CTRL` = enable.
 //! 3. Once `CTRL` is written, sends are posted in file order: a send is posted at cycle
 //!    `at_cycle − 1` or later, as soon as the TX ring has room (posted but not completed
 //!    < ring size − 1). Posting writes the payload and the 32-byte descriptor straight
@@ -15,7 +15,9 @@
 //!    Sends posted while a doorbell write waits share it.
 //! 4. The host watches the CQ in memory for entries whose phase bit is the one it
 //!    expects (1 on the first pass, flipping on each wrap). An entry is consumed
-//!    `cq_consumer_lag` cycles after it was first seen; consuming checks it (see
+//!    `cq_consumer_lag` cycles (plus, with `cq_consumer_jitter` J, a number drawn
+//!    uniformly from 0..=J for each entry) after it was first seen, and never before the
+//!    entry ahead of it; consuming checks it (see
 //!    [`crate::scoreboard`]), frees the send's buffer, advances the host's CQ head and
 //!    marks it dirty, and a `CQ_HEAD` write follows when the bus is free.
 //! 5. When every send is completed, the host reads back `CNT_FRAMES`, `CNT_BYTES`,
@@ -35,6 +37,8 @@
 
 use std::collections::VecDeque;
 
+use rand::Rng;
+use rand_chacha::ChaCha8Rng;
 use txoe_cosim::EnvError;
 use txoe_model::layout::{
     CloseReason, CompletionEntry, Descriptor, CPL_BYTES, DESC_BYTES, MAX_SEND_LEN,
@@ -45,7 +49,9 @@ use txoe_model::regs;
 use crate::completions::Batch;
 use crate::mac::{Frame, MacSink};
 use crate::memory::AxiMemory;
-use crate::payload::{buf_addr, buf_slot, fill_payload, BUF_STRIDE, CQ_BASE, TX_RING_BASE};
+use crate::payload::{
+    buf_addr, buf_slot, env_rng, fill_payload, BUF_STRIDE, CQ_BASE, TX_RING_BASE,
+};
 use crate::scenario::Scenario;
 use crate::scoreboard::{Scoreboard, SendInfo};
 
@@ -143,6 +149,8 @@ pub struct Host {
     tx_size: u32,
     cq_size: u32,
     lag: u64,
+    jitter: u64,
+    rng: ChaCha8Rng,
     max_batch: usize,
 
     ops: VecDeque<Op>,
@@ -160,8 +168,9 @@ pub struct Host {
     cq_phase: bool,
     scan_idx: u32,
     scan_phase: bool,
-    /// First-seen cycle of each entry from the CQ head up to the scan index.
-    seen: VecDeque<u64>,
+    /// First-seen cycle and consumer lag of each entry from the CQ head up to the scan
+    /// index.
+    seen: VecDeque<(u64, u64)>,
     last_commits: u64,
     rescan: bool,
 
@@ -208,7 +217,7 @@ impl Host {
             w(regs::CQ_BASE_LO, CQ_BASE as u32),
             w(regs::CQ_BASE_HI, (CQ_BASE >> 32) as u32),
             w(regs::CQ_LOG2, cfg.cq_log2),
-            w(regs::IRQ_MASK, 0),
+            w(regs::IRQ_MASK, cfg.irq_mask),
             w(regs::CTRL, regs::CTRL_ENABLE),
         ]);
         Host {
@@ -222,6 +231,8 @@ impl Host {
             tx_size: cfg.tx_ring_size(),
             cq_size: cfg.cq_size(),
             lag: sc.env.cq_consumer_lag,
+            jitter: sc.env.cq_consumer_jitter,
+            rng: env_rng(sc.env.seed, b"consumer"),
             max_batch: cfg.max_batch as usize,
             ops,
             lite: Lite::Idle,
@@ -553,7 +564,12 @@ impl Host {
             if e.phase != self.scan_phase {
                 break;
             }
-            self.seen.push_back(cycle);
+            let lag = if self.jitter == 0 {
+                self.lag
+            } else {
+                self.lag + self.rng.gen_range(0..=self.jitter)
+            };
+            self.seen.push_back((cycle, lag));
             self.scan_idx += 1;
             if self.scan_idx == self.cq_size {
                 self.scan_idx = 0;
@@ -569,8 +585,8 @@ impl Host {
         mem: &mut AxiMemory,
         mac: &mut MacSink,
     ) -> Result<(), EnvError> {
-        while let Some(&seen_at) = self.seen.front() {
-            if cycle < seen_at + self.lag {
+        while let Some(&(seen_at, lag)) = self.seen.front() {
+            if cycle < seen_at + lag {
                 break;
             }
             self.seen.pop_front();
