@@ -36,10 +36,14 @@ pub struct BatchRecord {
     pub start: u64,
     /// Cycle of its write response.
     pub done: u64,
+    /// `m_axi_awaddr` and `m_axi_awlen` of its burst.
+    pub awaddr: u64,
+    pub awlen: u8,
     pub entries: u32,
     pub reason: CloseReason,
-    /// Cycle its first (oldest) completion was queued, when the monitor saw its request.
-    pub first_queued: Option<u64>,
+    /// Cycle each of its completions was queued, oldest first, when the monitor saw its
+    /// request.
+    pub queued: Vec<Option<u64>>,
 }
 
 /// Coalescing statistics of a run.
@@ -106,7 +110,8 @@ pub struct CplMonitor {
     requests: VecDeque<Request>,
     frames: VecDeque<u64>,
     aw_first: Option<u64>,
-    starts: VecDeque<u64>,
+    /// Start cycle, `awaddr` and `awlen` of bursts whose response has not come.
+    starts: VecDeque<(u64, u64, u8)>,
     burst: Vec<u8>,
     bursts: VecDeque<Vec<u8>>,
     pub stats: CoalesceStats,
@@ -169,7 +174,8 @@ impl CplMonitor {
         if out.m_axi_awvalid {
             self.aw_first.get_or_insert(cycle);
             if inp.m_axi_awready {
-                self.starts.push_back(self.aw_first.take().unwrap_or(cycle) - 1);
+                let start = self.aw_first.take().unwrap_or(cycle) - 1;
+                self.starts.push_back((start, out.m_axi_awaddr, out.m_axi_awlen));
             }
         }
         if out.m_axi_wvalid && inp.m_axi_wready {
@@ -183,22 +189,23 @@ impl CplMonitor {
             }
         }
         if inp.m_axi_bvalid && out.m_axi_bready {
-            if let (Some(start), Some(bytes)) = (self.starts.pop_front(), self.bursts.pop_front()) {
-                self.batch_done(cycle, start, &bytes)?;
+            if let (Some(aw), Some(bytes)) = (self.starts.pop_front(), self.bursts.pop_front()) {
+                self.batch_done(cycle, aw, &bytes)?;
             }
         }
         Ok(())
     }
 
-    fn batch_done(&mut self, cycle: u64, start: u64, bytes: &[u8]) -> Result<(), EnvError> {
+    fn batch_done(&mut self, cycle: u64, aw: (u64, u64, u8), bytes: &[u8]) -> Result<(), EnvError> {
+        let (start, awaddr, awlen) = aw;
         let entries: Vec<CompletionEntry> = bytes
             .chunks_exact(CPL_BYTES)
             .map(|c| CompletionEntry::decode(c.try_into().expect("16-byte chunk")))
             .collect();
         let Some(last) = entries.last() else { return Ok(()) };
         let reason = last.reason;
-        let mut first_queued = None;
-        for (i, e) in entries.iter().enumerate() {
+        let mut queued_at = Vec::with_capacity(entries.len());
+        for e in &entries {
             let req = self.requests.pop_front();
             let last_frame = (0..e.segments).filter_map(|_| self.frames.pop_front()).last();
             let (reference, queued) = match (last_frame, req) {
@@ -209,9 +216,7 @@ impl CplMonitor {
                 }
                 (None, None) => (None, None),
             };
-            if i == 0 {
-                first_queued = queued;
-            }
+            queued_at.push(queued);
             if let Some(t) = reference {
                 self.stats.latencies.push(cycle.saturating_sub(t));
             }
@@ -221,12 +226,15 @@ impl CplMonitor {
         self.stats.sizes[k.min(16)] += 1;
         self.stats.reasons[reason as usize] += 1;
         let index = self.stats.batches.len();
+        let first_queued = queued_at[0];
         self.stats.batches.push(BatchRecord {
             start,
             done: cycle,
+            awaddr,
+            awlen,
             entries: k as u32,
             reason,
-            first_queued,
+            queued: queued_at,
         });
 
         // A batch closed by the timeout starts no earlier than the cycle its oldest
