@@ -241,7 +241,7 @@ impl CplMonitor {
         // completion, pending from the cycle after its queueing, is TIMEOUT cycles old.
         if let (CloseReason::Timeout, Some(q)) = (reason, first_queued) {
             let age = start.checked_sub(q + 1);
-            if age.map_or(true, |a| a < u64::from(self.timeout)) {
+            if !matches!(age, Some(a) if a >= u64::from(self.timeout)) {
                 return Err(EnvError {
                     cycle,
                     port: "batch".into(),

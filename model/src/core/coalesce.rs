@@ -178,7 +178,7 @@ mod tests {
                 let s = q.cq_size();
                 prop_assert!(c.k >= 1 && c.k <= q.pending);
                 prop_assert!(c.k <= q.max_batch && c.k <= MAX_BATCH_LIMIT);
-                prop_assert!(c.k <= s - 1, "a batch of {} never fits a CQ of {}", c.k, s);
+                prop_assert!(c.k < s, "a batch of {} never fits a CQ of {}", c.k, s);
                 // never wraps, never crosses 4 KiB
                 prop_assert!(q.cq_tail + c.k <= s);
                 prop_assert!((q.cq_tail % 256) + c.k <= 256);

@@ -303,7 +303,9 @@ mod tests {
         wr: CplWriter,
         cfg: WriterCfg,
         b_next: bool,
+        bresp: u8,
         done_once: bool,
+        write_errors: u32,
     }
 
     /// What one cycle showed.
@@ -322,7 +324,7 @@ mod tests {
 
     impl Bench {
         fn new(bw: usize, cfg: WriterCfg) -> Self {
-            Bench { wr: CplWriter::new(bw), cfg, b_next: false, done_once: false }
+            Bench { wr: CplWriter::new(bw), cfg, b_next: false, bresp: AXI_OKAY, done_once: false, write_errors: 0 }
         }
 
         fn cycle(&mut self, push: Option<(char, bool)>) -> Cycle {
@@ -330,6 +332,7 @@ mod tests {
                 m_axi_awready: true,
                 m_axi_wready: true,
                 m_axi_bvalid: self.b_next,
+                m_axi_bresp: self.bresp,
                 ..Inputs::default()
             };
             let mut out = Outputs::default();
@@ -362,6 +365,7 @@ mod tests {
             };
             self.b_next = out.m_axi_wvalid && out.m_axi_wlast;
             self.done_once |= io.batch_done.is_some();
+            self.write_errors += u32::from(io.err_cpl_write);
             let push = push.map(|(name, imm)| cpl(name as u64, imm));
             self.wr.edge(&self.cfg, &inp, &io, push);
             c
@@ -477,6 +481,23 @@ mod tests {
         let c = bench.cycle(None);
         assert_eq!((c.n, c.rule), (3, Some(CloseReason::Timeout)));
         assert_eq!(bench.wr.inflight, 3);
+    }
+
+    #[test]
+    fn a_write_error_halts_without_advancing_anything() {
+        let cfg = WriterCfg { cq_base: 0, cq_log2: 4, cq_head: 0, max_batch: 2, timeout: 100, tx_mask: 15 };
+        let mut bench = Bench::new(8, cfg);
+        bench.bresp = 2; // SLVERR
+        bench.cycle(Some(('a', false)));
+        bench.cycle(Some(('b', false)));
+        bench.cycle(Some(('c', false)));
+        for _ in 0..20 {
+            bench.cycle(None);
+        }
+        assert_eq!(bench.wr.state, WrState::Halt);
+        assert_eq!(bench.write_errors, 1);
+        assert!(!bench.done_once, "no batch counted as written");
+        assert_eq!((bench.wr.cq_tail, bench.wr.tx_head, bench.wr.queue.len()), (0, 0, 3));
     }
 
     #[test]
