@@ -1,6 +1,7 @@
-// txoe_cpl_writer: completion queue and CQ writer. Writes each queued completion as a
-// one-entry batch (one AXI4 write burst) when the CQ has room, then advances CQ tail
-// (with the phase bit) and TX head (docs/microarchitecture.md, "Completion writer").
+// txoe_cpl_writer: completion queue and CQ writer. Queues completions in ring order,
+// closes batches by the coalescing rules (txoe_cpl_coalesce) and writes each batch as
+// one AXI4 write burst when the CQ has room, then advances CQ tail (with the phase bit)
+// and TX head (docs/microarchitecture.md, "Completion writer").
 `resetall
 `timescale 1ns / 1ps
 `default_nettype none
@@ -17,6 +18,8 @@ module txoe_cpl_writer
   input  wire  [3:0]                  cq_log2_i,
   input  wire  [RingIdxW-1:0]         cq_head_i,
   input  wire  [3:0]                  tx_log2_i,
+  input  wire  [4:0]                  max_batch_i,
+  input  wire  [31:0]                 timeout_i,
 
   // completion queue input
   input  wire                         push_i,
@@ -45,67 +48,139 @@ module txoe_cpl_writer
   output logic                        batch_done_o,
   output logic [4:0]                  batch_entries_o,
   output logic [4:0]                  batch_errors_o,
+  output reason_e                     batch_reason_o,
   output logic                        err_cpl_write_o
 );
 
-  localparam int unsigned Bw        = DataW / 8;
-  localparam int unsigned LaneW     = $clog2(Bw);
-  localparam int unsigned EntBeats  = (Bw >= CplBytes) ? 1 : CplBytes / Bw;
-  localparam int unsigned QAddrW    = $clog2(CplqDepth);
-  localparam int unsigned EntChunk  = (DataW < 128) ? DataW : 128;   // entry bits per beat
+  localparam int unsigned Bw       = DataW / 8;
+  localparam int unsigned LaneW    = $clog2(Bw);
+  localparam int unsigned QAddrW   = $clog2(CplqDepth);
+  localparam int unsigned CountW   = QAddrW + 1;
+  // entries per beat (Bw >= 16), and its log2
+  localparam int unsigned Epb      = (Bw >= CplBytes) ? Bw / CplBytes : 1;
+  localparam int unsigned EpbW     = (Epb > 1) ? $clog2(Epb) : 1;
 
   typedef enum logic [2:0] { WrIdle, WrAw, WrW, WrB, WrHalt } wr_state_e;
 
   wr_state_e            state_q, state_d;
-  cpl_t                 q_mem [CplqDepth];
-  logic [QAddrW-1:0]    q_wr_q, q_rd_q;
-  logic [QAddrW:0]      q_count_q;
-  cpl_t                 cur_q;
+  cpl_t                 q_mem  [CplqDepth];
+  logic [31:0]          ts_mem [CplqDepth];
+  logic [QAddrW-1:0]    wr_ptr_q;       // next slot to push
+  logic [QAddrW-1:0]    fl_ptr_q;       // oldest occupied slot (first of the batch in flight)
+  logic [CountW-1:0]    n_q;            // pending slots
+  logic [4:0]           k_q;            // size of the batch in flight, 0 when none
   reason_e              reason_q;
-  logic [1:0]           beat_q;
+  logic [4:0]           nerr_q;         // entries of the batch in flight with an error status
+  logic [5:0]           beat_q;
   logic [RingIdxW-1:0]  cq_tail_q, tx_head_q;
   logic                 phase_q;
+  logic [31:0]          now_q;
 
-  // ---------------------------------------------------------------- ring arithmetic
-  logic [RingIdxW-1:0] cq_mask, tx_mask, cq_used;
-  logic [RingIdxW:0]   cq_free;
-  logic                start, pop;
-  assign cq_mask = (RingIdxW'(1) << cq_log2_i) - 1'b1;
-  assign tx_mask = (RingIdxW'(1) << tx_log2_i) - 1'b1;
-  assign cq_used = (cq_tail_q - cq_head_i) & cq_mask;
-  assign cq_free = (RingIdxW+1)'(cq_mask) - (RingIdxW+1)'(cq_used);
-  assign start   = state_q == WrIdle && q_count_q != '0 && cq_free != '0;
-  assign pop     = start;
+  // ---------------------------------------------------------------- pending slots
+  logic [QAddrW-1:0] rd_ptr;           // pending slot 0
+  logic [15:0]       imm;
+  logic [31:0]       head_age;
+  assign rd_ptr   = fl_ptr_q + QAddrW'(k_q);
+  assign head_age = now_q - ts_mem[rd_ptr];
+  always_comb begin
+    for (int i = 0; i < 16; i++) imm[i] = q_mem[rd_ptr + QAddrW'(i)].immediate;
+  end
 
-  // ---------------------------------------------------------------- entry bytes
-  logic [127:0] entry;
-  logic         ring_end;
-  reason_e      reason_now;
-  assign ring_end   = cq_tail_q == cq_mask || cq_tail_q[7:0] == 8'hFF;
-  assign reason_now = q_mem[q_rd_q].immediate ? ReasonImmediate
-                    : ring_end                ? ReasonRingEnd
-                                              : ReasonMaxBatch;
-  assign entry = {2'b00, reason_q, 2'b00, 1'b1, phase_q,          // byte 15: flags
-                  cur_q.status, cur_q.segments, cur_q.bytes, cur_q.cookie};
+  // ---------------------------------------------------------------- close decision
+  logic                close, start_ok, start;
+  logic [4:0]          k;
+  reason_e             reason;
+  logic [RingIdxW-1:0] cq_free;
+  logic [8:0]          to_end;
+  logic [4:0]          mx;
 
-  logic [63:0] entry_addr;
+  txoe_cpl_coalesce #(.CountW(CountW)) u_coalesce (
+    .pending_i   (n_q),
+    .imm_i       (imm),
+    .head_age_i  (head_age),
+    .timeout_i   (timeout_i),
+    .max_batch_i (max_batch_i),
+    .cq_log2_i   (cq_log2_i),
+    .cq_tail_i   (cq_tail_q),
+    .cq_head_i   (cq_head_i),
+    .close_o     (close),
+    .start_o     (start_ok),
+    .k_o         (k),
+    .reason_o    (reason),
+    .free_o      (cq_free),
+    .to_end_o    (to_end),
+    .mx_o        (mx)
+  );
+
+  assign start = state_q == WrIdle && start_ok;
+
+  // errors among the first k pending slots
+  logic [4:0] nerr;
+  always_comb begin
+    nerr = '0;
+    for (int i = 0; i < 16; i++) begin
+      if (5'(i) < k && q_mem[rd_ptr + QAddrW'(i)].status != StOk) nerr = nerr + 5'd1;
+    end
+  end
+
+  // ---------------------------------------------------------------- burst geometry
+  logic [63:0]          entry_addr;
+  logic [EpbW-1:0]      eoff;          // entry offset of the first entry in its beat
+  logic [5:0]           nbeats;
+  logic [RingIdxW-1:0]  tx_mask;
+  logic [RingIdxW:0]    cq_size, tail_end;
   assign entry_addr = cq_base_i + 64'(cq_tail_q) * CplBytes;
+  assign eoff       = (Epb > 1) ? EpbW'(cq_tail_q) : '0;
+  assign tx_mask    = (RingIdxW'(1) << tx_log2_i) - 1'b1;
+  assign cq_size    = (RingIdxW+1)'(1) << cq_log2_i;
+  assign tail_end   = (RingIdxW+1)'(cq_tail_q) + (RingIdxW+1)'(k_q);
 
   always_comb begin
-    m_axi_wdata = '0;
-    m_axi_wstrb = '0;
-    if (Bw >= CplBytes) begin
-      m_axi_wdata = DataW'(entry) << (8 * int'(entry_addr[LaneW-1:0]));
-      m_axi_wstrb = (Bw)'({CplBytes{1'b1}}) << int'(entry_addr[LaneW-1:0]);
-    end else begin
-      m_axi_wdata = DataW'(entry[32'(beat_q) * EntChunk +: EntChunk]);
-      m_axi_wstrb = '1;
+    if (Bw < CplBytes) nbeats = {k_q, 1'b0};                          // 2 beats an entry
+    else nbeats = 6'((7'(eoff) + 7'(k_q) + 7'(Epb - 1)) >> $clog2(Epb));
+  end
+
+  // ---------------------------------------------------------------- entry bytes
+  // the 16 bytes of an entry, byte 0 in bits 7:0 (docs/registers.md)
+  function automatic logic [127:0] entry_bits(input cpl_t c, input logic eob,
+                                               input reason_e r, input logic phase);
+    logic unused_imm;
+    unused_imm = c.immediate;   // it only feeds the close decision
+    return {2'b00, eob ? r : ReasonMaxBatch, 2'b00, eob, phase,
+            c.status, c.segments, c.bytes, c.cookie};
+  endfunction
+
+  if (Bw < CplBytes) begin : gen_narrow
+    // beat b carries half b[0] of entry b/2, all lanes
+    logic [4:0]        e;
+    logic [QAddrW-1:0] slot;
+    logic [127:0]      bits;
+    assign e    = beat_q[5:1];
+    assign slot = fl_ptr_q + QAddrW'(e);
+    assign bits = entry_bits(q_mem[slot], e == k_q - 5'd1, reason_q, phase_q);
+    assign m_axi_wdata = beat_q[0] ? bits[127:64] : bits[63:0];
+    assign m_axi_wstrb = '1;
+  end else begin : gen_wide
+    // beat b, entry lanes p: entry e = b*Epb + p - eoff when 0 <= e < k
+    for (genvar p = 0; p < Epb; p++) begin : gen_lane
+      logic [8:0]        rel;          // b*Epb + p - eoff, bit 8 set when negative
+      logic [7:0]        e;
+      logic [QAddrW-1:0] slot;
+      logic              valid;
+      assign rel   = 9'(beat_q) * 9'(Epb) + 9'(p) - 9'(eoff);
+      assign e     = rel[7:0];
+      assign slot  = fl_ptr_q + QAddrW'(e);
+      assign valid = !rel[8] && e < 8'(k_q);
+      assign m_axi_wdata[128*p +: 128] = valid
+          ? entry_bits(q_mem[slot], e == 8'(k_q) - 8'd1, reason_q, phase_q) : 128'd0;
+      assign m_axi_wstrb[16*p +: 16]   = {16{valid}};
     end
   end
 
   // ---------------------------------------------------------------- next state
-  logic w_last;
-  assign w_last = beat_q == 2'(EntBeats - 1);
+  logic w_last, b_ok;
+  assign w_last = beat_q == nbeats - 6'd1;
+  assign b_ok   = state_q == WrB && m_axi_bvalid && m_axi_bresp == 2'b00;
 
   always_comb begin
     state_d = state_q;
@@ -119,53 +194,58 @@ module txoe_cpl_writer
     endcase
   end
 
-  logic b_ok;
-  assign b_ok = state_q == WrB && m_axi_bvalid && m_axi_bresp == 2'b00;
-
   always_ff @(posedge clk) begin
     if (rst) begin
       state_q   <= WrIdle;
-      q_wr_q    <= '0;
-      q_rd_q    <= '0;
-      q_count_q <= '0;
-      cur_q     <= '0;
+      wr_ptr_q  <= '0;
+      fl_ptr_q  <= '0;
+      n_q       <= '0;
+      k_q       <= '0;
       reason_q  <= ReasonMaxBatch;
+      nerr_q    <= '0;
       beat_q    <= '0;
       cq_tail_q <= '0;
       tx_head_q <= '0;
       phase_q   <= 1'b1;
+      now_q     <= '0;
     end else begin
       state_q <= state_d;
-      if (push_i) q_wr_q <= q_wr_q + 1'b1;
-      if (pop) begin
-        q_rd_q   <= q_rd_q + 1'b1;
-        cur_q    <= q_mem[q_rd_q];
-        reason_q <= reason_now;
+      now_q   <= now_q + 32'd1;
+      if (push_i) wr_ptr_q <= wr_ptr_q + 1'b1;
+      n_q <= n_q + CountW'(push_i) - (start ? CountW'(k) : '0);
+      if (start) begin
+        k_q      <= k;
+        reason_q <= reason;
+        nerr_q   <= nerr;
       end
-      q_count_q <= q_count_q + (QAddrW+1)'(push_i) - (QAddrW+1)'(pop);
       if (state_q == WrAw) beat_q <= '0;
-      if (state_q == WrW && m_axi_wready) beat_q <= beat_q + 2'd1;
+      if (state_q == WrW && m_axi_wready) beat_q <= beat_q + 6'd1;
       if (b_ok) begin
-        cq_tail_q <= (cq_tail_q + 1'b1) & cq_mask;
-        if (((cq_tail_q + 1'b1) & cq_mask) == '0) phase_q <= !phase_q;
-        tx_head_q <= (tx_head_q + 1'b1) & tx_mask;
+        if (tail_end >= cq_size) begin
+          cq_tail_q <= RingIdxW'(tail_end - cq_size);
+          phase_q   <= !phase_q;
+        end else begin
+          cq_tail_q <= RingIdxW'(tail_end);
+        end
+        tx_head_q <= (tx_head_q + RingIdxW'(k_q)) & tx_mask;
+        fl_ptr_q  <= fl_ptr_q + QAddrW'(k_q);
+        k_q       <= '0;
       end
     end
   end
 
   always_ff @(posedge clk) begin
-    if (push_i) q_mem[q_wr_q] <= cpl_i;
+    if (push_i) begin
+      q_mem[wr_ptr_q]  <= cpl_i;
+      ts_mem[wr_ptr_q] <= now_q + 32'd1;
+    end
   end
 
-  // the immediate flag only chooses the close reason, at pop time
-  logic unused_ok;
-  assign unused_ok = cur_q.immediate;
-
   // ---------------------------------------------------------------- outputs
-  assign count_o         = q_count_q;
+  assign count_o         = n_q + CountW'(k_q);
   assign m_axi_awvalid   = state_q == WrAw;
   assign m_axi_awaddr    = entry_addr & ~(64'(Bw) - 64'd1);
-  assign m_axi_awlen     = 8'(EntBeats - 1);
+  assign m_axi_awlen     = {2'b00, nbeats - 6'd1};
   assign m_axi_awsize    = 3'(LaneW);
   assign m_axi_awburst   = 2'b01;
   assign m_axi_wvalid    = state_q == WrW;
@@ -175,21 +255,42 @@ module txoe_cpl_writer
   assign tx_head_o       = tx_head_q;
   assign halted_o        = state_q == WrHalt;
   assign batch_done_o    = b_ok;
-  assign batch_entries_o = 5'd1;
-  assign batch_errors_o  = {4'd0, cur_q.status != StOk};
+  assign batch_entries_o = k_q;
+  assign batch_errors_o  = nerr_q;
+  assign batch_reason_o  = reason_q;
   assign err_cpl_write_o = state_q == WrB && m_axi_bvalid && m_axi_bresp != 2'b00;
 
   // Assertions //
 `ifndef SYNTHESIS
+  logic [4:0] room;   // min(n, mx, to_end): the largest batch the rules could close now
+  always_comb begin
+    room = (n_q > CountW'(mx)) ? mx : n_q[4:0];
+    if (9'(room) > to_end) room = to_end[4:0];
+  end
+
   always_ff @(posedge clk) begin
     if (!rst) begin
-      CplqNoOverflow_A: assert (!(push_i && q_count_q == (QAddrW+1)'(CplqDepth)))
+      CplqNoOverflow_A: assert (!(push_i && count_o == CountW'(CplqDepth)))
         else $error("completion queue overflow (instance %m)");
-      CqNoOverwrite_A: assert (!(start && cq_free == '0))
-        else $error("batch started without CQ room (instance %m)");
+      BatchSize_A: assert (!start || (k != '0 && k <= max_batch_i
+                                      && (RingIdxW+1)'(k) < cq_size
+                                      && 9'(k) <= to_end))
+        else $error("batch of %0d: MAX_BATCH %0d, CQ of %0d, %0d to the ring end (instance %m)",
+                    k, max_batch_i, cq_size, to_end);
+      CqNoOverwrite_A: assert (!start || RingIdxW'(k) <= cq_free)
+        else $error("batch of %0d started with %0d free CQ slots (instance %m)", k, cq_free);
+      TimeoutHonoured_A: assert (!(state_q == WrIdle && n_q != '0 && head_age >= timeout_i
+                                   && cq_free >= RingIdxW'(room)) || start)
+        else $error("completion %0d cycles old (TIMEOUT %0d) with room and no batch (instance %m)",
+                    head_age, timeout_i);
     end
   end
 `endif
+
+  // the close decision is taken in IDLE only; `close` (a rule fires, room or not) is
+  // for waveforms
+  logic unused_ok;
+  assign unused_ok = close;
 
 endmodule
 

@@ -33,6 +33,8 @@ module txoe_csr
   // configuration
   output logic                   enable_o,
   output logic [15:0]            mtu_o,
+  output logic [4:0]             max_batch_o,
+  output logic [31:0]            timeout_o,
   output logic [63:0]            tx_base_o,
   output logic [3:0]             tx_log2_o,
   output logic [RingIdxW-1:0]    tx_tail_o,
@@ -65,6 +67,7 @@ module txoe_csr
   input  wire                    batch_done_i,
   input  wire  [4:0]             batch_entries_i,
   input  wire  [4:0]             batch_errors_i,
+  input  reason_e                batch_reason_i,
   input  wire                    tx_beat_i,
   input  wire                    tx_last_i,
   input  wire  [6:0]             tx_beat_bytes_i,
@@ -90,6 +93,7 @@ module txoe_csr
   logic [3:0]  tx_log2_q, cq_log2_q;
   logic [RingIdxW-1:0] tx_tail_q, cq_head_q;
   logic [31:0] cnt_frames_q, cnt_bytes_q, cnt_cpl_q, cnt_batch_q, cnt_err_q;
+  logic [31:0] cnt_close_q [4];   // batches per close reason, indexed by reason_e
   logic [31:0] ctx_q [NumConn][CtxWords];
 
   // ---------------------------------------------------------------- AXI4-Lite handshakes
@@ -162,6 +166,10 @@ module txoe_csr
         RegCntCpl:    rd_value = cnt_cpl_q;
         RegCntBatch:  rd_value = cnt_batch_q;
         RegCntErr:    rd_value = cnt_err_q;
+        RegCntCloseMaxBatch:  rd_value = cnt_close_q[ReasonMaxBatch];
+        RegCntCloseTimeout:   rd_value = cnt_close_q[ReasonTimeout];
+        RegCntCloseImmediate: rd_value = cnt_close_q[ReasonImmediate];
+        RegCntCloseRingEnd:   rd_value = cnt_close_q[ReasonRingEnd];
         default:      rd_value = 32'd0;
       endcase
     end
@@ -222,6 +230,7 @@ module txoe_csr
       cnt_cpl_q    <= 32'd0;
       cnt_batch_q  <= 32'd0;
       cnt_err_q    <= 32'd0;
+      for (int r = 0; r < 4; r++) cnt_close_q[r] <= 32'd0;
       for (int c = 0; c < NumConn; c++) begin
         for (int w = 0; w < CtxWords; w++) begin
           ctx_q[c][w] <= 32'd0;
@@ -282,6 +291,7 @@ module txoe_csr
         cnt_batch_q <= cnt_batch_q + 32'd1;
         cnt_cpl_q   <= cnt_cpl_q + 32'(batch_entries_i);
         cnt_err_q   <= cnt_err_q + 32'(batch_errors_i);
+        cnt_close_q[batch_reason_i] <= cnt_close_q[batch_reason_i] + 32'd1;
       end
     end
   end
@@ -289,6 +299,8 @@ module txoe_csr
   // ---------------------------------------------------------------- outputs
   assign enable_o  = enable_q;
   assign mtu_o     = mtu_q;
+  assign max_batch_o = max_batch_q;
+  assign timeout_o = timeout_q;
   assign tx_base_o = {tx_base_hi_q, tx_base_lo_q};
   assign tx_log2_o = tx_log2_q;
   assign tx_tail_o = tx_tail_q;

@@ -33,6 +33,10 @@ package txoe_pkg;
   localparam logic [15:0] RegCntCpl    = 16'h088;
   localparam logic [15:0] RegCntBatch  = 16'h08C;
   localparam logic [15:0] RegCntErr    = 16'h090;
+  localparam logic [15:0] RegCntCloseMaxBatch  = 16'h0A0;
+  localparam logic [15:0] RegCntCloseTimeout   = 16'h0A4;
+  localparam logic [15:0] RegCntCloseImmediate = 16'h0A8;
+  localparam logic [15:0] RegCntCloseRingEnd   = 16'h0AC;
   localparam logic [15:0] CtxBase      = 16'h1000;
   localparam int unsigned CtxStrideLog2 = 7;   // 0x80 bytes per context
   localparam int unsigned CtxWords      = 19;
@@ -59,7 +63,7 @@ package txoe_pkg;
   localparam int unsigned CplBytes   = 16;
   localparam int unsigned MaxSendLen = 65535;
   localparam int unsigned MinMss     = 64;
-  localparam int unsigned CplqDepth  = 4;
+  localparam int unsigned CplqDepth  = 32;     // a batch of 16 in flight + 16 forming
   localparam int unsigned OfifoDepth = 4;
   localparam int unsigned HdrMaxBytes = 86;     // Ethernet + 802.1Q + IPv6 + fragment + TCP
   localparam int unsigned FbBytes    = 9216;    // one frame of up to MTU 9000 + tag

@@ -1,5 +1,6 @@
 // txoe_top: transmit offload engine top level: register block, TX engine, IPv4 ID and
-// IPv6 fragment ID counters, completion writer (docs/microarchitecture.md).
+// IPv6 fragment ID counters, completion writer with its coalescer
+// (docs/microarchitecture.md).
 `resetall
 `timescale 1ns / 1ps
 `default_nettype none
@@ -77,6 +78,8 @@ module txoe_top #(
 
   logic                     enable, halted, tx_halted, wr_halted, busy;
   logic [15:0]              mtu;
+  logic [4:0]               max_batch;
+  logic [31:0]              timeout;
   logic [63:0]              tx_base, cq_base;
   logic [3:0]               tx_log2, cq_log2;
   logic [RingIdxW-1:0]      tx_tail, tx_head, cq_head, cq_tail;
@@ -92,6 +95,7 @@ module txoe_top #(
   cpl_t                     cpl;
   logic                     err_desc_fetch, err_cpl_write, batch_done;
   logic [4:0]               batch_entries, batch_errors;
+  reason_e                  batch_reason;
   logic                     tx_beat;
   logic [6:0]               tx_beat_bytes;
 
@@ -108,7 +112,8 @@ module txoe_top #(
     .s_axil_wdata, .s_axil_bvalid, .s_axil_bready, .s_axil_bresp, .s_axil_arvalid,
     .s_axil_arready, .s_axil_araddr, .s_axil_rvalid, .s_axil_rready, .s_axil_rdata,
     .s_axil_rresp,
-    .enable_o (enable), .mtu_o (mtu), .tx_base_o (tx_base), .tx_log2_o (tx_log2),
+    .enable_o (enable), .mtu_o (mtu), .max_batch_o (max_batch), .timeout_o (timeout),
+    .tx_base_o (tx_base), .tx_log2_o (tx_log2),
     .tx_tail_o (tx_tail), .cq_base_o (cq_base), .cq_log2_o (cq_log2), .cq_head_o (cq_head),
     .id4_load_o (id4_load), .id4_load_value_o (id4_load_value), .id4_i (id4),
     .id6_load_o (id6_load), .id6_load_value_o (id6_load_value), .id6_i (id6),
@@ -117,7 +122,7 @@ module txoe_top #(
     .busy_i (busy), .halted_i (halted), .tx_head_i (tx_head), .cq_tail_i (cq_tail),
     .err_desc_fetch_i (err_desc_fetch), .err_cpl_write_i (err_cpl_write),
     .batch_done_i (batch_done), .batch_entries_i (batch_entries),
-    .batch_errors_i (batch_errors),
+    .batch_errors_i (batch_errors), .batch_reason_i (batch_reason),
     .tx_beat_i (tx_beat), .tx_last_i (m_axis_tx_tlast), .tx_beat_bytes_i (tx_beat_bytes),
     .irq_o (irq)
   );
@@ -150,13 +155,15 @@ module txoe_top #(
   txoe_cpl_writer #(.DataW(DATA_W)) u_cpl (
     .clk, .rst,
     .cq_base_i (cq_base), .cq_log2_i (cq_log2), .cq_head_i (cq_head), .tx_log2_i (tx_log2),
+    .max_batch_i (max_batch), .timeout_i (timeout),
     .push_i (cpl_push), .cpl_i (cpl), .count_o (cplq_count),
     .m_axi_awvalid, .m_axi_awready, .m_axi_awaddr, .m_axi_awlen, .m_axi_awsize,
     .m_axi_awburst, .m_axi_wvalid, .m_axi_wready, .m_axi_wdata, .m_axi_wstrb,
     .m_axi_wlast, .m_axi_bvalid, .m_axi_bready, .m_axi_bresp,
     .cq_tail_o (cq_tail), .tx_head_o (tx_head), .halted_o (wr_halted),
     .batch_done_o (batch_done), .batch_entries_o (batch_entries),
-    .batch_errors_o (batch_errors), .err_cpl_write_o (err_cpl_write)
+    .batch_errors_o (batch_errors), .batch_reason_o (batch_reason),
+    .err_cpl_write_o (err_cpl_write)
   );
 
   // The engine reads whole beats (rlast is implied by its own beat count) and registers

@@ -145,7 +145,9 @@ pub fn frame_field(frame: &[u8], offset: usize) -> FieldSpan {
 }
 
 /// The field of a completion batch that byte `offset` (from the first byte of the burst)
-/// belongs to: `cpl[k].cookie|bytes|segments|status|flags` (see `docs/registers.md`).
+/// belongs to: `cpl[k].cookie|bytes|segments|status|flags` (see `docs/registers.md`). The
+/// lockstep tracker reports a differing `flags` byte by its parts: `phase`,
+/// `end_of_batch`, `reason`, `flags.reserved`.
 pub fn completion_field(offset: usize) -> FieldSpan {
     let k = offset / CPL_BYTES;
     let base = k * CPL_BYTES;

@@ -239,6 +239,7 @@ impl Tracker {
         push_lanes(&mut mbuf, &m.m_axi_wdata, m.m_axi_wstrb, self.lanes);
         let mut rbuf = self.r_wr.burst.clone();
         push_lanes(&mut rbuf, &r.m_axi_wdata, r.m_axi_wstrb, self.lanes);
+        let from = out.len();
         locate_beat(
             Beat { base: self.m_wr.burst.len(), keep: m.m_axi_wstrb, lanes: self.lanes },
             (&m.m_axi_wdata, &r.m_axi_wdata),
@@ -248,6 +249,13 @@ impl Tracker {
             (PORT_W, "m_axi_wdata", &txn),
             out,
         );
+        let located: Vec<FieldDiff> = out.drain(from..).collect();
+        for d in located {
+            match d.field.strip_suffix(".flags") {
+                Some(entry) => split_flags(out, PORT_W, &txn, entry, d.model as u8, d.rtl as u8),
+                None => out.push(d),
+            }
+        }
     }
 }
 
@@ -472,8 +480,24 @@ pub fn diff_frame(frame: u64, model: &[u8], rtl: &[u8], out: &mut Vec<FieldDiff>
     compared
 }
 
+/// The fields of a completion entry's flag byte (byte 15) that differ, named
+/// `<entry>.phase`, `<entry>.end_of_batch`, `<entry>.reason` (bits 5:4, the close reason)
+/// and `<entry>.flags.reserved` (bits 2, 3, 6, 7).
+fn split_flags(out: &mut Vec<FieldDiff>, port: &str, txn: &str, entry: &str, m: u8, r: u8) {
+    const PARTS: [(&str, u8, u32); 4] =
+        [("phase", 0x01, 0), ("end_of_batch", 0x02, 1), ("reason", 0x30, 4), ("flags.reserved", 0xCC, 0)];
+    for (name, mask, shift) in PARTS {
+        if m & mask != r & mask {
+            let (mv, rv) = ((m & mask) >> shift, (r & mask) >> shift);
+            diff(out, port, txn, format!("{entry}.{name}"), u128::from(mv), u128::from(rv));
+        }
+    }
+}
+
 /// Diff completion batch number `batch` of both sides: the burst (address, length, entry
-/// count), then every entry decoded with [`CompletionEntry::decode`], then the raw bytes.
+/// count, close reason of its end-of-batch entry), then every entry decoded with
+/// [`CompletionEntry::decode`] (its flag byte split into phase, end-of-batch, reason and
+/// reserved bits), then the raw bytes.
 pub fn diff_batch(batch: u64, model: &Batch, rtl: &Batch, out: &mut Vec<FieldDiff>) {
     let txn = format!("batch={batch}");
     let before = out.len();
@@ -507,23 +531,28 @@ pub fn diff_batch(batch: u64, model: &Batch, rtl: &Batch, out: &mut Vec<FieldDif
     if me.len() != re.len() {
         diff(out, PORT_W, &txn, "batch.entries", me.len() as u128, re.len() as u128);
     }
-    let flags = |e: &CompletionEntry| -> u128 {
-        let reason = if e.end_of_batch { e.reason as u8 } else { 0 };
-        u128::from(u8::from(e.phase) | (u8::from(e.end_of_batch) << 1) | (reason << 4))
+    // The close reason the end-of-batch entry carries (4: no end-of-batch entry).
+    let reason = |es: &[CompletionEntry]| -> u128 {
+        es.iter().find(|e| e.end_of_batch).map_or(4, |e| u128::from(e.reason as u8))
     };
+    let (mr, rr) = (reason(&me), reason(&re));
+    if mr != rr {
+        diff(out, PORT_W, &txn, "batch.reason", mr, rr);
+    }
     for (k, (m, r)) in me.iter().zip(&re).enumerate() {
-        let fields: [(&str, u128, u128); 5] = [
+        let fields: [(&str, u128, u128); 4] = [
             ("cookie", u128::from(m.cookie), u128::from(r.cookie)),
             ("bytes", u128::from(m.bytes), u128::from(r.bytes)),
             ("segments", u128::from(m.segments), u128::from(r.segments)),
             ("status", u128::from(m.status), u128::from(r.status)),
-            ("flags", flags(m), flags(r)),
         ];
         for (name, mv, rv) in fields {
             if mv != rv {
                 diff(out, PORT_W, &txn, format!("cpl[{k}].{name}"), mv, rv);
             }
         }
+        let flag = |b: &Batch| b.bytes[k * CPL_BYTES + CPL_BYTES - 1];
+        split_flags(out, PORT_W, &txn, &format!("cpl[{k}]"), flag(model), flag(rtl));
     }
     if out.len() == before {
         if let Some(i) = model.bytes.iter().zip(&rtl.bytes).position(|(a, b)| a != b) {

@@ -184,6 +184,58 @@ fn runner_reports_completion_fields() {
 }
 
 #[test]
+fn a_differing_close_reason_is_named_on_the_cycle_and_in_the_batch() {
+    let e = |cookie, eob, reason| CompletionEntry {
+        cookie,
+        bytes: 64,
+        segments: 1,
+        status: Status::Ok as u8,
+        phase: true,
+        end_of_batch: eob,
+        reason,
+    };
+    let bytes = |last: CloseReason| -> Vec<u8> {
+        [e(1, false, CloseReason::MaxBatch), e(2, false, CloseReason::MaxBatch), e(3, true, last)]
+            .iter()
+            .flat_map(|x| x.encode())
+            .collect()
+    };
+    let (good, bad) = (bytes(CloseReason::MaxBatch), bytes(CloseReason::Timeout));
+
+    // On the cycle: the W beat holding byte 47 (the last beat at 64 bits) differs.
+    let (mut m, mut r) = (
+        Script::new(64, cpl_write(0x4000, &good, 64)),
+        Script::new(64, cpl_write(0x4000, &bad, 64)),
+    );
+    let rep = run(&mut ReadyEnv::new(20), &mut m, Some(&mut r), &opts(100));
+    let (cycle, diffs) = mismatch(&rep);
+    assert_eq!(cycle, 1 + 5);
+    assert_eq!(diffs.len(), 1, "{diffs:?}");
+    assert_eq!(
+        (diffs[0].field.as_str(), diffs[0].transaction.as_str(), diffs[0].model, diffs[0].rtl),
+        ("cpl[2].reason", "batch=0", 0, 1)
+    );
+
+    // Whole batches: the batch's reason, then the entry's.
+    let batch = |b: Vec<u8>| txoe_cosim::txn::Batch { awaddr: Some(0x4000), awlen: Some(5), bytes: b };
+    let mut out = Vec::new();
+    txoe_cosim::txn::diff_batch(7, &batch(good.clone()), &batch(bad.clone()), &mut out);
+    let fields: Vec<(&str, u128, u128)> = out.iter().map(|d| (d.field.as_str(), d.model, d.rtl)).collect();
+    assert_eq!(fields, [("batch.reason", 0, 1), ("cpl[2].reason", 0, 1)]);
+    assert!(out.iter().all(|d| d.transaction == "batch=7"));
+
+    // A batch cut one entry short: its size, its reason and where its end moved.
+    let short: Vec<u8> = [e(1, false, CloseReason::MaxBatch), e(2, true, CloseReason::Immediate)]
+        .iter()
+        .flat_map(|x| x.encode())
+        .collect();
+    out.clear();
+    txoe_cosim::txn::diff_batch(0, &batch(good), &batch(short), &mut out);
+    let fields: Vec<&str> = out.iter().map(|d| d.field.as_str()).collect();
+    assert_eq!(fields, ["batch.entries", "batch.reason", "cpl[1].end_of_batch", "cpl[1].reason"]);
+}
+
+#[test]
 fn runner_diffs_frames_and_batches_when_all_agree() {
     let mut outs = Vec::new();
     for i in 0..3u16 {

@@ -12,15 +12,16 @@
 //! What the engine computes (headers, checksums, IDs, validation) comes from
 //! [`crate::core`]; this file only decides when.
 
-use std::collections::VecDeque;
-
 use crate::core::{Ipv4Id, Ipv6FragId};
-use crate::layout::{
-    CloseReason, CompletionEntry, Status, CPL_BYTES, CTX_W_SND_NXT,
-};
-use crate::ports::{set_bus_byte, strobe_mask, Device, Inputs, Outputs};
+use crate::layout::{Status, CTX_W_SND_NXT};
+use crate::ports::{Device, Inputs, Outputs};
 use crate::regs::{self, CTX_WORDS};
 use crate::tx::{FeState, TxEngine, TxEnv, TxWires};
+
+mod writer;
+
+pub use writer::WrState;
+use writer::{CplWriter, WriterCfg, WriterIo};
 
 /// Build-time parameters of the engine, the same as the RTL's.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -35,16 +36,15 @@ impl Default for EngineParams {
     }
 }
 
-/// Completion queue depth between the TX engine and the completion writer.
-pub const CPLQ_DEPTH: usize = 4;
+/// Completion queue depth between the TX engine and the completion writer: room for a
+/// batch of 16 in flight and a batch of 16 forming behind it.
+pub const CPLQ_DEPTH: usize = 32;
 const AXI_OKAY: u8 = 0;
 const BURST_INCR: u8 = 1;
 
 /// The cycle-accurate model of `txoe_top`.
 pub struct Engine {
     params: EngineParams,
-    /// Bytes per beat.
-    bw: usize,
     csr: Csr,
     id4: Ipv4Id,
     id6: Ipv6FragId,
@@ -78,6 +78,8 @@ struct Csr {
     cnt_cpl: u32,
     cnt_batch: u32,
     cnt_err: u32,
+    /// Batches per close reason, indexed by `CloseReason as usize`.
+    cnt_close: [u32; 4],
     ctx: Vec<[u32; CTX_WORDS]>,
 }
 
@@ -105,6 +107,7 @@ impl Csr {
             cnt_cpl: 0,
             cnt_batch: 0,
             cnt_err: 0,
+            cnt_close: [0; 4],
             ctx: vec![[0; CTX_WORDS]; num_conn as usize],
         }
     }
@@ -162,6 +165,10 @@ impl Csr {
             regs::CNT_CPL => self.cnt_cpl,
             regs::CNT_BATCH => self.cnt_batch,
             regs::CNT_ERR => self.cnt_err,
+            regs::CNT_CLOSE_MAX_BATCH => self.cnt_close[0],
+            regs::CNT_CLOSE_TIMEOUT => self.cnt_close[1],
+            regs::CNT_CLOSE_IMMEDIATE => self.cnt_close[2],
+            regs::CNT_CLOSE_RING_END => self.cnt_close[3],
             _ => 0,
         }
     }
@@ -232,7 +239,7 @@ impl Csr {
         if w.tx.err_desc_fetch {
             err_set |= regs::ERR_DESC_FETCH;
         }
-        if w.err_cpl_write {
+        if w.wr.err_cpl_write {
             err_set |= regs::ERR_CPL_WRITE;
         }
         self.err = (self.err & !err_clr) | err_set;
@@ -240,11 +247,13 @@ impl Csr {
         if err_set != 0 {
             irq_set |= regs::IRQ_ERR;
         }
-        if let Some(b) = &w.batch_done {
+        if let Some(b) = &w.wr.batch_done {
             irq_set |= regs::IRQ_CPL;
             self.cnt_batch = self.cnt_batch.wrapping_add(1);
             self.cnt_cpl = self.cnt_cpl.wrapping_add(b.entries);
             self.cnt_err = self.cnt_err.wrapping_add(b.errors);
+            let r = &mut self.cnt_close[b.reason as usize];
+            *r = r.wrapping_add(1);
         }
         self.irq_status = (self.irq_status & !irq_clr) | irq_set;
 
@@ -269,50 +278,7 @@ pub struct Completion {
     pub immediate: bool,
 }
 
-// ------------------------------------------------------------------ completion writer
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum WrState {
-    Idle,
-    Aw,
-    W,
-    B,
-    Halt,
-}
-
-#[derive(Clone, Debug)]
-struct CplWriter {
-    state: WrState,
-    queue: VecDeque<Completion>,
-    cur: Option<(Completion, CloseReason)>,
-    beat: usize,
-    cq_tail: u32,
-    tx_head: u32,
-    phase: bool,
-}
-
-impl CplWriter {
-    fn new() -> Self {
-        CplWriter {
-            state: WrState::Idle,
-            queue: VecDeque::with_capacity(CPLQ_DEPTH),
-            cur: None,
-            beat: 0,
-            cq_tail: 0,
-            tx_head: 0,
-            phase: true,
-        }
-    }
-}
-
 // ------------------------------------------------------------------ wires
-
-/// A batch whose write response came back OKAY this cycle.
-#[derive(Clone, Copy, Debug)]
-struct BatchDone {
-    entries: u32,
-    errors: u32,
-}
 
 /// Everything computed from state and inputs in phase 1 that another block consumes.
 #[derive(Debug, Default)]
@@ -322,18 +288,16 @@ struct Wires {
     csr_rd: bool,
     id4: u16,
     id6: u32,
-    // configuration the TX engine and the writer act on
-    tx_mask: u32,
-    cq_mask: u32,
     // TX engine
     tx: TxWires,
     /// `STATUS`: a request is in the TX engine; the engine has halted.
     busy: bool,
     halted: bool,
     // completion writer
-    wr_start: bool,
-    batch_done: Option<BatchDone>,
-    err_cpl_write: bool,
+    /// The registers the writer acts on, as they are in this cycle.
+    wr_cfg: WriterCfg,
+    /// The writer's batch start, write response and write error of this cycle.
+    wr: WriterIo,
     wr_halted: bool,
     tx_head: u32,
     cq_tail: u32,
@@ -355,12 +319,11 @@ impl Engine {
         );
         Engine {
             params,
-            bw: params.data_w as usize / 8,
             csr: Csr::new(params.num_conn),
             id4: Ipv4Id::default(),
             id6: Ipv6FragId::default(),
             tx: TxEngine::new(params.data_w),
-            cpl: CplWriter::new(),
+            cpl: CplWriter::new(params.data_w as usize / 8),
         }
     }
 
@@ -392,14 +355,8 @@ impl Engine {
         *self = Engine::new(self.params);
     }
 
-    fn lanes_mask(&self) -> u64 {
-        strobe_mask(self.bw)
-    }
-
     /// Phase 1: outputs and cross-block signals from state and inputs.
     fn wires(&self, inp: &Inputs, out: &mut Outputs) -> Wires {
-        let bw = self.bw as u64;
-        let lane_bits = bw.trailing_zeros();
         let mut w = Wires { id4: self.id4.peek(), id6: self.id6.peek(), ..Wires::default() };
         let csr = &self.csr;
         let wr = &self.cpl;
@@ -419,64 +376,15 @@ impl Engine {
         w.wr_halted = wr.state == WrState::Halt;
         w.tx_head = wr.tx_head;
         w.cq_tail = wr.cq_tail;
-        let cq_size = csr.cq_size();
-        let cq_used = wr.cq_tail.wrapping_sub(csr.cq_head) & (cq_size - 1);
-        let cq_free = cq_size - 1 - cq_used;
-        w.wr_start = wr.state == WrState::Idle && !wr.queue.is_empty() && cq_free > 0;
-        let entry_addr = csr.cq_base.wrapping_add(u64::from(wr.cq_tail) * CPL_BYTES as u64);
-        let entry_beats = (CPL_BYTES / self.bw).max(1);
-        match wr.state {
-            WrState::Aw => {
-                out.m_axi_awvalid = true;
-                out.m_axi_awaddr = entry_addr & !(bw - 1);
-                out.m_axi_awlen = (entry_beats - 1) as u8;
-                out.m_axi_awsize = lane_bits as u8;
-                out.m_axi_awburst = BURST_INCR;
-            }
-            WrState::W => {
-                let (c, reason) = wr.cur.expect("an entry is being written");
-                let bytes = CompletionEntry {
-                    cookie: c.cookie,
-                    bytes: c.bytes,
-                    segments: c.segments,
-                    status: c.status as u8,
-                    phase: wr.phase,
-                    end_of_batch: true,
-                    reason,
-                }
-                .encode();
-                out.m_axi_wvalid = true;
-                out.m_axi_wlast = wr.beat == entry_beats - 1;
-                if self.bw >= CPL_BYTES {
-                    let lane = (entry_addr % bw) as usize;
-                    for (i, b) in bytes.iter().enumerate() {
-                        set_bus_byte(&mut out.m_axi_wdata, lane + i, *b);
-                    }
-                    out.m_axi_wstrb = strobe_mask(CPL_BYTES) << lane;
-                } else {
-                    let chunk = &bytes[wr.beat * self.bw..(wr.beat + 1) * self.bw];
-                    for (i, b) in chunk.iter().enumerate() {
-                        set_bus_byte(&mut out.m_axi_wdata, i, *b);
-                    }
-                    out.m_axi_wstrb = self.lanes_mask();
-                }
-            }
-            WrState::B => {
-                out.m_axi_bready = true;
-                if inp.m_axi_bvalid {
-                    if inp.m_axi_bresp == AXI_OKAY {
-                        let (c, _) = wr.cur.expect("an entry is being written");
-                        w.batch_done = Some(BatchDone { entries: 1, errors: u32::from(c.status != Status::Ok) });
-                    } else {
-                        w.err_cpl_write = true;
-                    }
-                }
-            }
-            WrState::Idle | WrState::Halt => {}
-        }
-
-        w.tx_mask = csr.tx_size() - 1;
-        w.cq_mask = cq_size - 1;
+        w.wr_cfg = WriterCfg {
+            cq_base: csr.cq_base,
+            cq_log2: csr.cq_log2,
+            cq_head: csr.cq_head,
+            max_batch: csr.max_batch,
+            timeout: csr.timeout,
+            tx_mask: csr.tx_size() - 1,
+        };
+        w.wr = wr.wires(&w.wr_cfg, inp, out);
 
         // --- TX engine
         let env = tx_env(csr, wr, &self.id4, &self.id6, self.params.num_conn);
@@ -488,55 +396,7 @@ impl Engine {
 
     /// Phase 2 for the completion writer.
     fn writer_edge(&mut self, inp: &Inputs, w: &Wires) {
-        let entry_beats = (CPL_BYTES / self.bw).max(1);
-        let wr = &mut self.cpl;
-        if let Some(c) = w.tx.cpl_push {
-            debug_assert!(wr.queue.len() < CPLQ_DEPTH, "completion queue overflow");
-            wr.queue.push_back(c);
-        }
-        match wr.state {
-            WrState::Idle => {
-                if w.wr_start {
-                    let c = wr.queue.pop_front().expect("queue not empty");
-                    let reason = if c.immediate {
-                        CloseReason::Immediate
-                    } else if wr.cq_tail == w.cq_mask || wr.cq_tail % 256 == 255 {
-                        CloseReason::RingEnd
-                    } else {
-                        CloseReason::MaxBatch
-                    };
-                    wr.cur = Some((c, reason));
-                    wr.state = WrState::Aw;
-                }
-            }
-            WrState::Aw => {
-                if inp.m_axi_awready {
-                    wr.beat = 0;
-                    wr.state = WrState::W;
-                }
-            }
-            WrState::W => {
-                if inp.m_axi_wready {
-                    wr.beat += 1;
-                    if wr.beat == entry_beats {
-                        wr.state = WrState::B;
-                    }
-                }
-            }
-            WrState::B => {
-                if w.batch_done.is_some() {
-                    wr.cq_tail = (wr.cq_tail + 1) & w.cq_mask;
-                    if wr.cq_tail == 0 {
-                        wr.phase = !wr.phase;
-                    }
-                    wr.tx_head = (wr.tx_head + 1) & w.tx_mask;
-                    wr.state = WrState::Idle;
-                } else if w.err_cpl_write {
-                    wr.state = WrState::Halt;
-                }
-            }
-            WrState::Halt => {}
-        }
+        self.cpl.edge(&w.wr_cfg, inp, &w.wr, w.tx.cpl_push);
     }
 }
 

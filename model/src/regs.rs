@@ -26,6 +26,10 @@ pub const CNT_BYTES: u32 = 0x084;
 pub const CNT_CPL: u32 = 0x088;
 pub const CNT_BATCH: u32 = 0x08C;
 pub const CNT_ERR: u32 = 0x090;
+pub const CNT_CLOSE_MAX_BATCH: u32 = 0x0A0;
+pub const CNT_CLOSE_TIMEOUT: u32 = 0x0A4;
+pub const CNT_CLOSE_IMMEDIATE: u32 = 0x0A8;
+pub const CNT_CLOSE_RING_END: u32 = 0x0AC;
 
 /// Base of the connection-context window.
 pub const CTX_BASE: u32 = 0x1000;

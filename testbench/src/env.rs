@@ -3,10 +3,12 @@
 use txoe_cosim::{EnvError, Environment};
 use txoe_model::ports::{Inputs, Outputs};
 
+use crate::coalescing::{CoalesceStats, CplMonitor};
 use crate::completions::Batch;
 use crate::host::{Host, RESET_CYCLES};
 use crate::mac::{Frame, MacSink};
 use crate::memory::{AxiMemory, MemTiming};
+use crate::payload::TX_RING_BASE;
 use crate::scenario::Scenario;
 
 /// Cycles the environment waits after the read-back before it calls the run finished;
@@ -18,6 +20,7 @@ pub struct TbEnv {
     pub host: Host,
     pub memory: AxiMemory,
     pub mac: MacSink,
+    pub monitor: CplMonitor,
     last_cycle: u64,
 }
 
@@ -42,6 +45,12 @@ impl TbEnv {
                 sc.env.tready_percent,
                 sc.env.seed,
             ),
+            monitor: CplMonitor::new(
+                TX_RING_BASE,
+                sc.config.tx_ring_size(),
+                data_w,
+                sc.config.timeout_cycles,
+            ),
             last_cycle: 0,
         }
     }
@@ -59,6 +68,11 @@ impl TbEnv {
             frames.extend(self.mac.drain());
         }
         (batches, frames)
+    }
+
+    /// The coalescing statistics gathered so far.
+    pub fn stats(&self) -> &CoalesceStats {
+        &self.monitor.stats
     }
 }
 
@@ -84,6 +98,7 @@ impl Environment for TbEnv {
         }
         self.memory.observe(cycle, inp, out)?;
         self.mac.observe(cycle, inp, out)?;
+        self.monitor.observe(cycle, inp, out)?;
         self.host
             .observe(cycle, inp, out, &mut self.memory, &mut self.mac)
     }

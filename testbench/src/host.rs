@@ -6,7 +6,7 @@
 //!    first register access starts two cycles later.
 //! 2. Read `ID` (must be "TXOE"), write every connection context (19 words each), then
 //!    `MTU`, `MAX_BATCH`, `TIMEOUT`, `IPV4_ID`, `IPV6_ID`, `TX_BASE_LO/HI`, `TX_LOG2`,
-//!    `CQ_BASE_LO/HI`, `CQ_LOG2`, `IRQ_MASK` = 0 and last `CTRL` = enable.
+//!    `CQ_BASE_LO/HI`, `CQ_LOG2`, `IRQ_MASK` (`config.irq_mask`) and last `CTRL` = enable.
 //! 3. Once `CTRL` is written, sends are posted in file order: a send is posted at cycle
 //!    `at_cycle − 1` or later, as soon as the TX ring has room (posted but not completed
 //!    < ring size − 1). Posting writes the payload and the 32-byte descriptor straight
@@ -15,12 +15,19 @@
 //!    Sends posted while a doorbell write waits share it.
 //! 4. The host watches the CQ in memory for entries whose phase bit is the one it
 //!    expects (1 on the first pass, flipping on each wrap). An entry is consumed
-//!    `cq_consumer_lag` cycles after it was first seen; consuming checks it (see
+//!    `cq_consumer_lag` cycles (plus, with `cq_consumer_jitter` J, a number drawn
+//!    uniformly from 0..=J for each entry) after it was first seen, and never before the
+//!    entry ahead of it; consuming checks it (see
 //!    [`crate::scoreboard`]), frees the send's buffer, advances the host's CQ head and
 //!    marks it dirty, and a `CQ_HEAD` write follows when the bus is free.
 //! 5. When every send is completed, the host reads back `CNT_FRAMES`, `CNT_BYTES`,
-//!    `CNT_CPL`, `CNT_BATCH`, `CNT_ERR`, `TX_HEAD`, `CQ_TAIL`, `ERR` and each
-//!    connection's `snd_nxt`, and checks them against what it observed.
+//!    `CNT_CPL`, `CNT_BATCH`, `CNT_ERR`, the four `CNT_CLOSE_*`, `TX_HEAD`, `CQ_TAIL`,
+//!    `ERR` and each connection's `snd_nxt`, and checks them against what it observed.
+//!
+//! Each consumed batch is checked against the close rules: no IMMEDIATE completion before
+//! its end, no more than `min(MAX_BATCH, CQ size − 1)` entries, no wrap past the CQ's end
+//! or a 4 KiB boundary, and the reason its size and position imply (see
+//! `Host::close_batch`).
 //!
 //! The AXI4-Lite master runs one transaction at a time. A write raises `awvalid` and
 //! `wvalid` together, drops each on its own handshake, and holds `bready` high until the
@@ -30,6 +37,8 @@
 
 use std::collections::VecDeque;
 
+use rand::Rng;
+use rand_chacha::ChaCha8Rng;
 use txoe_cosim::EnvError;
 use txoe_model::layout::{
     CloseReason, CompletionEntry, Descriptor, CPL_BYTES, DESC_BYTES, MAX_SEND_LEN,
@@ -40,7 +49,9 @@ use txoe_model::regs;
 use crate::completions::Batch;
 use crate::mac::{Frame, MacSink};
 use crate::memory::AxiMemory;
-use crate::payload::{buf_addr, buf_slot, fill_payload, BUF_STRIDE, CQ_BASE, TX_RING_BASE};
+use crate::payload::{
+    buf_addr, buf_slot, env_rng, fill_payload, BUF_STRIDE, CQ_BASE, TX_RING_BASE,
+};
 use crate::scenario::Scenario;
 use crate::scoreboard::{Scoreboard, SendInfo};
 
@@ -109,6 +120,10 @@ fn csr_name(addr: u32) -> String {
         regs::CNT_CPL => "CNT_CPL",
         regs::CNT_BATCH => "CNT_BATCH",
         regs::CNT_ERR => "CNT_ERR",
+        regs::CNT_CLOSE_MAX_BATCH => "CNT_CLOSE_MAX_BATCH",
+        regs::CNT_CLOSE_TIMEOUT => "CNT_CLOSE_TIMEOUT",
+        regs::CNT_CLOSE_IMMEDIATE => "CNT_CLOSE_IMMEDIATE",
+        regs::CNT_CLOSE_RING_END => "CNT_CLOSE_RING_END",
         regs::TX_HEAD => "TX_HEAD",
         regs::CQ_TAIL => "CQ_TAIL",
         regs::ERR => "ERR",
@@ -134,6 +149,8 @@ pub struct Host {
     tx_size: u32,
     cq_size: u32,
     lag: u64,
+    jitter: u64,
+    rng: ChaCha8Rng,
     max_batch: usize,
 
     ops: VecDeque<Op>,
@@ -151,8 +168,9 @@ pub struct Host {
     cq_phase: bool,
     scan_idx: u32,
     scan_phase: bool,
-    /// First-seen cycle of each entry from the CQ head up to the scan index.
-    seen: VecDeque<u64>,
+    /// First-seen cycle and consumer lag of each entry from the CQ head up to the scan
+    /// index.
+    seen: VecDeque<(u64, u64)>,
     last_commits: u64,
     rescan: bool,
 
@@ -199,7 +217,7 @@ impl Host {
             w(regs::CQ_BASE_LO, CQ_BASE as u32),
             w(regs::CQ_BASE_HI, (CQ_BASE >> 32) as u32),
             w(regs::CQ_LOG2, cfg.cq_log2),
-            w(regs::IRQ_MASK, 0),
+            w(regs::IRQ_MASK, cfg.irq_mask),
             w(regs::CTRL, regs::CTRL_ENABLE),
         ]);
         Host {
@@ -213,6 +231,8 @@ impl Host {
             tx_size: cfg.tx_ring_size(),
             cq_size: cfg.cq_size(),
             lag: sc.env.cq_consumer_lag,
+            jitter: sc.env.cq_consumer_jitter,
+            rng: env_rng(sc.env.seed, b"consumer"),
             max_batch: cfg.max_batch as usize,
             ops,
             lite: Lite::Idle,
@@ -544,7 +564,12 @@ impl Host {
             if e.phase != self.scan_phase {
                 break;
             }
-            self.seen.push_back(cycle);
+            let lag = if self.jitter == 0 {
+                self.lag
+            } else {
+                self.lag + self.rng.gen_range(0..=self.jitter)
+            };
+            self.seen.push_back((cycle, lag));
             self.scan_idx += 1;
             if self.scan_idx == self.cq_size {
                 self.scan_idx = 0;
@@ -560,8 +585,8 @@ impl Host {
         mem: &mut AxiMemory,
         mac: &mut MacSink,
     ) -> Result<(), EnvError> {
-        while let Some(&seen_at) = self.seen.front() {
-            if cycle < seen_at + self.lag {
+        while let Some(&(seen_at, lag)) = self.seen.front() {
+            if cycle < seen_at + lag {
                 break;
             }
             self.seen.pop_front();
@@ -628,15 +653,27 @@ impl Host {
         }
         self.cur_batch.push(*entry);
         self.cur_batch_sends.push(send_idx);
-        if self.cur_batch.len() > self.max_batch {
+        let mx = self.effective_max_batch();
+        if self.cur_batch.len() > mx as usize {
             return Err(Self::err(
                 cycle,
                 "batch",
                 format!(
-                    "batch {} has {} entries without end_of_batch, max_batch is {}",
+                    "batch {} has {} entries without end_of_batch, the effective limit is {mx} (max_batch {}, CQ of {})",
                     self.batches.len(),
                     self.cur_batch.len(),
-                    self.max_batch
+                    self.max_batch,
+                    self.cq_size
+                ),
+            ));
+        }
+        if !entry.end_of_batch && entry.reason != CloseReason::MaxBatch {
+            return Err(Self::err(
+                cycle,
+                "batch",
+                format!(
+                    "entry at CQ index {idx} is not the end of its batch but carries reason {}",
+                    entry.reason.name()
                 ),
             ));
         }
@@ -646,31 +683,51 @@ impl Host {
         Ok(())
     }
 
+    /// `min(MAX_BATCH, CQ size − 1)`: the largest batch the engine may write.
+    fn effective_max_batch(&self) -> u32 {
+        (self.max_batch as u32).min(self.cq_size - 1)
+    }
+
+    /// Check a finished batch against the close rules (`docs/microarchitecture.md`, "The
+    /// close decision"). A batch closed by a size rule has exactly K entries and one
+    /// closed by the timeout fewer, so its reason follows from where it starts, its size
+    /// and whether its last completion is IMMEDIATE: IMMEDIATE → `immediate`; else ending
+    /// at the ring's end or a 4 KiB boundary → `ring_end`; else `min(MAX_BATCH, S − 1)`
+    /// entries → `max_batch`; else `timeout`. (IMMEDIATE completions inside a batch and
+    /// batches over the limit are caught entry by entry.)
     fn close_batch(&mut self, cycle: u64, seen_at: u64) -> Result<(), EnvError> {
-        let k = self.cur_batch.len();
-        let last = self.cur_batch[k - 1];
+        let k = self.cur_batch.len() as u32;
+        let last = self.cur_batch[k as usize - 1];
         let index = self.batches.len() as u64;
-        let end = self.batch_first + k as u32;
+        let first = self.batch_first;
         let bad = |m: String| Err(Self::err(cycle, "batch", format!("batch {index}: {m}")));
-        match last.reason {
-            CloseReason::Immediate => {
-                let s = *self.cur_batch_sends.last().expect("non-empty batch");
-                if !self.sends[s as usize].immediate {
-                    return bad(format!(
-                        "reason immediate, but its last send ({s}) is not IMMEDIATE"
-                    ));
-                }
-            }
+        let page = (4096 / CPL_BYTES) as u32;
+        let to_end = (self.cq_size - first).min(page - ((CQ_BASE / CPL_BYTES as u64) as u32 + first) % page);
+        if k > to_end {
+            return bad(format!(
+                "{k} entries from CQ index {first} pass the ring's end ({}) or a 4 KiB boundary ({to_end} slots)",
+                self.cq_size
+            ));
+        }
+        let s = *self.cur_batch_sends.last().expect("non-empty batch");
+        let last_immediate = self.sends[s as usize].immediate;
+        let mx = self.effective_max_batch();
+        let want = if last_immediate {
+            CloseReason::Immediate
+        } else if k == to_end {
             CloseReason::RingEnd
-                if end != self.cq_size
-                    && (CQ_BASE + CPL_BYTES as u64 * u64::from(end)) & 0xFFF != 0 =>
-            {
-                return bad(format!(
-                    "reason ring_end, but it ends at CQ index {end}, neither the ring's end ({}) nor a 4 KiB boundary",
-                    self.cq_size
-                ));
-            }
-            _ => {}
+        } else if k == mx {
+            CloseReason::MaxBatch
+        } else {
+            CloseReason::Timeout
+        };
+        if last.reason != want {
+            return bad(format!(
+                "reason {}, expected {}: {k} entries from CQ index {first}, {to_end} slots to the ring's end or 4 KiB boundary, effective max_batch {mx}, last send ({s}) {}IMMEDIATE",
+                last.reason.name(),
+                want.name(),
+                if last_immediate { "" } else { "not " }
+            ));
         }
         self.batches.push(Batch {
             index,
@@ -731,6 +788,15 @@ impl Host {
             self.completed - ok,
             "completions with a status other than ok",
         );
+        for (addr, reason) in [
+            (regs::CNT_CLOSE_MAX_BATCH, CloseReason::MaxBatch),
+            (regs::CNT_CLOSE_TIMEOUT, CloseReason::Timeout),
+            (regs::CNT_CLOSE_IMMEDIATE, CloseReason::Immediate),
+            (regs::CNT_CLOSE_RING_END, CloseReason::RingEnd),
+        ] {
+            let n = self.batches.iter().filter(|b| b.reason == reason).count();
+            read(addr, n as u64, &format!("batches the host consumed with reason {}", reason.name()));
+        }
         read(regs::TX_HEAD, u64::from(self.tx_tail), "the host's TX tail");
         read(regs::CQ_TAIL, u64::from(self.cq_head), "the host's CQ head");
         read(regs::ERR, 0, "no error expected");

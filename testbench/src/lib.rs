@@ -8,12 +8,15 @@
 //! * [`mac`]: the AXI4-Stream sink (`m_axis_tx_*`).
 //! * [`host`]: the AXI4-Lite master and ring driver (`s_axil_*`).
 //! * [`scoreboard`]: completion and frame checks.
+//! * [`coalescing`]: completion batches as the ports show them: statistics (batch sizes,
+//!   close reasons, completion latency) and the timeout's lower bound.
 //! * [`env`]: [`TbEnv`], all of the above as one [`txoe_cosim::Environment`].
 //! * [`pcap`], [`completions`], [`report`]: output files and text.
 //!
 //! [`run_scenario`] runs one scenario, in lockstep with the Verilated RTL or on the model
 //! alone.
 
+pub mod coalescing;
 pub mod completions;
 pub mod env;
 pub mod host;
@@ -31,6 +34,7 @@ use txoe_cosim::{Rtl, RunOptions, RunReport, TraceFormat};
 use txoe_model::ports::Device;
 use txoe_model::{Engine, EngineParams};
 
+pub use coalescing::CoalesceStats;
 pub use completions::Batch;
 pub use env::TbEnv;
 pub use mac::Frame;
@@ -78,6 +82,8 @@ pub struct Outcome {
     pub frames: Vec<Frame>,
     /// Completion batches the host consumed, in order.
     pub batches: Vec<Batch>,
+    /// Coalescing statistics, from the ports.
+    pub stats: CoalesceStats,
     /// The environment's progress line at the end of the run.
     pub progress: String,
     /// How busy the stream output was, first beat to last.
@@ -152,11 +158,13 @@ pub fn run_scenario(sc: &Scenario, cfg: &RunConfig) -> Result<Outcome, TbError> 
     );
     let progress = txoe_cosim::Environment::progress(&env);
     let stream = env.stream_busy();
+    let stats = env.stats().clone();
     let (batches, frames) = env.take_results(cfg.keep_frames);
     Ok(Outcome {
         report,
         frames,
         batches,
+        stats,
         progress,
         stream,
     })

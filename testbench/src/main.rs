@@ -220,7 +220,7 @@ fn run(a: &RunArgs) -> ExitCode {
             s.span,
             s.percent()
         );
-        print!("{}", report_text(&outcome.report, &outcome.progress));
+        print!("{}", report_text(&outcome.report, &outcome.progress, &outcome.stats));
     } else {
         println!("{}", summary_line(&outcome.report));
     }

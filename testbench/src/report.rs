@@ -1,11 +1,15 @@
 //! Text of a run's report, built on the lockstep runner's own report.
 
 use txoe_cosim::RunReport;
+use txoe_model::layout::CloseReason;
+
+use crate::coalescing::CoalesceStats;
 
 /// The report of a run: the runner's outcome lines (the first mismatch and every other
 /// differing field of that cycle, the environment error, or the timeout, with the seed),
-/// on failure the environment's state (`progress`), and last the summary line.
-pub fn report_text(r: &RunReport, progress: &str) -> String {
+/// on failure the environment's state (`progress`), the coalescing statistics, and last
+/// the summary line.
+pub fn report_text(r: &RunReport, progress: &str, stats: &CoalesceStats) -> String {
     let text = r.to_string();
     let (body, summary) = text.rsplit_once('\n').unwrap_or(("", text.as_str()));
     let mut s = String::new();
@@ -16,9 +20,48 @@ pub fn report_text(r: &RunReport, progress: &str) -> String {
     if !r.passed() {
         s.push_str(&format!("environment: {progress}\n"));
     }
+    s.push_str(&coalescing_text(stats));
     s.push_str(summary);
     s.push('\n');
     s
+}
+
+/// The coalescing statistics, one topic a line:
+///
+/// ```text
+/// coalescing: 12 completions in 8 batches, 1.50 per batch
+///   batch sizes: 1:5 2:2 3:1
+///   close reasons: max_batch 0, timeout 5, immediate 3, ring_end 0
+///   completion latency (cycles): max 243, p50 180, p99 243
+/// ```
+///
+/// Batch sizes list the sizes that occurred, as `size:count`. Latency runs from the last
+/// frame beat of a request (or, for a request that sends nothing, from the cycle its
+/// completion was queued) to its batch's write response (see [`crate::coalescing`]).
+pub fn coalescing_text(stats: &CoalesceStats) -> String {
+    let sizes: Vec<String> = stats
+        .sizes
+        .iter()
+        .enumerate()
+        .filter(|(_, &n)| n > 0)
+        .map(|(k, n)| format!("{k}:{n}"))
+        .collect();
+    let reasons: Vec<String> = CloseReason::ALL
+        .iter()
+        .map(|r| format!("{} {}", r.name(), stats.reasons[*r as usize]))
+        .collect();
+    let lat = |v: Option<u64>| v.map_or("-".to_string(), |x| x.to_string());
+    format!(
+        "coalescing: {} completions in {} batches, {:.2} per batch\n  batch sizes: {}\n  close reasons: {}\n  completion latency (cycles): max {}, p50 {}, p99 {}\n",
+        stats.completions,
+        stats.batches.len(),
+        stats.per_batch(),
+        if sizes.is_empty() { "-".to_string() } else { sizes.join(" ") },
+        reasons.join(", "),
+        lat(stats.latency_max()),
+        lat(stats.latency_percentile(50.0)),
+        lat(stats.latency_percentile(99.0)),
+    )
 }
 
 /// The summary line alone: cycles, frames, headers and batches diffed, mismatches,

@@ -194,6 +194,8 @@ pub struct Config {
     pub cq_log2: u32,
     /// `NUM_CONN` build parameter (added key).
     pub num_conn: u32,
+    /// Value the host writes to `IRQ_MASK`, 0..=3 (added key).
+    pub irq_mask: u32,
 }
 
 impl Default for Config {
@@ -208,6 +210,7 @@ impl Default for Config {
             tx_ring_log2: 4,
             cq_log2: 4,
             num_conn: 16,
+            irq_mask: 0,
         }
     }
 }
@@ -353,6 +356,8 @@ pub struct Env {
     pub tready_percent: u32,
     /// Cycles between a completion entry appearing in memory and the host consuming it.
     pub cq_consumer_lag: u64,
+    /// Up to this many more cycles of lag, drawn per entry (added key).
+    pub cq_consumer_jitter: u64,
     /// Chance, in percent, of an idle cycle on each memory channel (added key).
     pub mem_gap_percent: u32,
     /// Cycle budget of the run; generous and computed from the sends when absent.
@@ -367,6 +372,7 @@ impl Default for Env {
             mem_latency: [2, 20],
             tready_percent: 100,
             cq_consumer_lag: 0,
+            cq_consumer_jitter: 0,
             mem_gap_percent: 0,
             max_cycles: None,
         }
@@ -510,6 +516,7 @@ impl Scenario {
             regs::RING_LOG2_MAX.into(),
         )?;
         range("config.num_conn", c.num_conn.into(), 1, MAX_NUM_CONN.into())?;
+        range("config.irq_mask", c.irq_mask.into(), 0, 3)?;
 
         for (i, conn) in self.connections.iter().enumerate() {
             let p = |f: &str| format!("connections[{i}].{f}");
@@ -597,7 +604,8 @@ impl Scenario {
         let per_send_fixed = 400
             + 4 * u64::from(self.env.mem_latency[1])
             + u64::from(self.config.timeout_cycles)
-            + self.env.cq_consumer_lag;
+            + self.env.cq_consumer_lag
+            + self.env.cq_consumer_jitter;
         let sends: u64 = self
             .sends
             .iter()
@@ -682,6 +690,7 @@ impl Scenario {
                 mem_latency: [2, 20],
                 tready_percent: 80,
                 cq_consumer_lag: 50,
+                cq_consumer_jitter: 0,
                 mem_gap_percent: 0,
                 max_cycles: None,
             },
@@ -712,6 +721,7 @@ impl Scenario {
             tx_ring_log2: rng.gen_range(2..=6),
             cq_log2: rng.gen_range(2..=6),
             num_conn: 16,
+            irq_mask: 0,
         };
 
         let n_conn = rng.gen_range(1..=4usize);
@@ -817,6 +827,7 @@ impl Scenario {
                 rng.gen_range(20..=99)
             },
             cq_consumer_lag: rng.gen_range(0..=200),
+            cq_consumer_jitter: 0,
             mem_gap_percent: if rng.gen_bool(0.5) {
                 0
             } else {

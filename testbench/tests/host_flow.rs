@@ -1,6 +1,8 @@
 //! The whole environment against a small stand-in device: a register file on `s_axil_*`
 //! and a completion writer on `m_axi_*` that answers every send with one single-entry
-//! batch and never transmits (so every send in its scenario is one the engine rejects). It checks the host's register sequence, descriptors,
+//! batch (closed by the timeout, by IMMEDIATE, or at the CQ's end, as the rules say for a
+//! batch of one) and never transmits, so every send in its scenario is one the engine
+//! rejects. It checks the host's register sequence, descriptors,
 //! payload placement, doorbell timing, CQ consumption with phase wrap, the read-back, and
 //! that a device that lies is caught.
 
@@ -25,6 +27,8 @@ enum Bug {
     Cookie,
     /// The fourth completion is never written.
     Lost,
+    /// The second batch (one entry, not IMMEDIATE, not at the CQ's end) claims `max_batch`.
+    Reason,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -52,6 +56,8 @@ struct Fake {
     done: usize,
     cnt_cpl: u32,
     cnt_err: u32,
+    /// Batches per close reason.
+    cnt_close: [u32; 4],
     /// `(cycle of the write, address, data)` of every register write.
     writes: Vec<(u64, u32, u32)>,
     reads: Vec<u32>,
@@ -86,6 +92,7 @@ impl Fake {
             done: 0,
             cnt_cpl: 0,
             cnt_err: 0,
+            cnt_close: [0; 4],
             writes: Vec::new(),
             reads: Vec::new(),
         }
@@ -101,6 +108,10 @@ impl Fake {
             regs::CNT_CPL if self.bug == Bug::CountOff => self.cnt_cpl - 1,
             regs::CNT_CPL | regs::CNT_BATCH => self.cnt_cpl,
             regs::CNT_ERR => self.cnt_err,
+            regs::CNT_CLOSE_MAX_BATCH => self.cnt_close[0],
+            regs::CNT_CLOSE_TIMEOUT => self.cnt_close[1],
+            regs::CNT_CLOSE_IMMEDIATE => self.cnt_close[2],
+            regs::CNT_CLOSE_RING_END => self.cnt_close[3],
             regs::TX_HEAD => self.tx_head,
             regs::CQ_TAIL => self.cq_tail,
             regs::CNT_FRAMES | regs::CNT_BYTES | regs::ERR => 0,
@@ -189,9 +200,12 @@ impl Fake {
                         CloseReason::Immediate
                     } else if self.cq_tail + 1 == cq_size {
                         CloseReason::RingEnd
-                    } else {
+                    } else if self.bug == Bug::Reason && self.done == 1 {
                         CloseReason::MaxBatch
+                    } else {
+                        CloseReason::Timeout
                     };
+                    self.cnt_close[reason as usize] += 1;
                     self.entry = CompletionEntry {
                         cookie,
                         bytes: 0,
@@ -376,7 +390,7 @@ fn host_configures_posts_consumes_and_reads_back() {
     assert!(rest.iter().any(|x| x.1 == regs::CQ_HEAD));
 
     // Read-back at the end, including snd_nxt of both connections.
-    let tail_reads = &fake.reads[fake.reads.len() - 10..];
+    let tail_reads = &fake.reads[fake.reads.len() - 14..];
     assert_eq!(
         tail_reads,
         [
@@ -385,6 +399,10 @@ fn host_configures_posts_consumes_and_reads_back() {
             regs::CNT_CPL,
             regs::CNT_BATCH,
             regs::CNT_ERR,
+            regs::CNT_CLOSE_MAX_BATCH,
+            regs::CNT_CLOSE_TIMEOUT,
+            regs::CNT_CLOSE_IMMEDIATE,
+            regs::CNT_CLOSE_RING_END,
             regs::TX_HEAD,
             regs::CQ_TAIL,
             regs::ERR,
@@ -477,6 +495,18 @@ fn a_lost_completion_is_caught() {
         e.port == "scoreboard" || e.port == "test",
         "{}: {}",
         e.port,
+        e.message
+    );
+}
+
+#[test]
+fn a_wrong_close_reason_is_a_batch_error() {
+    let (_, _, r) = run(&scenario(), Bug::Reason, 20_000);
+    let e = r.unwrap_err();
+    assert_eq!(e.port, "batch");
+    assert!(
+        e.message.starts_with("batch 1: reason max_batch, expected timeout: 1 entries from CQ index 1"),
+        "{}",
         e.message
     );
 }

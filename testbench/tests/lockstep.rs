@@ -48,7 +48,8 @@ fn default_scenario_matches_and_tshark_validates_every_checksum() {
     let Some(out) = lockstep(&sc) else { return };
     assert_eq!(out.frames.len(), sc.sends.len());
     assert_eq!(out.report.headers_diffed, sc.sends.len() as u64);
-    assert_eq!(out.report.batches_diffed, sc.sends.len() as u64);
+    assert_eq!(out.report.batches_diffed, out.batches.len() as u64);
+    assert_eq!(out.batches.iter().map(|b| b.entries.len()).sum::<usize>(), sc.sends.len());
 
     assert_eq!(common::tshark_validates(&out.frames).unwrap_or(sc.sends.len()), sc.sends.len());
 }

@@ -336,6 +336,19 @@ fn env_knobs_out_of_range_are_rejected() {
         "env.mem_latency",
         "expected [min, max], found 3 numbers",
     );
+    rejects(|v| v["config"]["irq_mask"] = serde_json::json!(4), "config.irq_mask", "4 is outside 0..=3");
+    rejects(|v| v["env"] = serde_json::json!({"cq_consumer_jitter": -1}), "env.cq_consumer_jitter", "");
+}
+
+#[test]
+fn coalescing_test_keys_are_accepted() {
+    let mut v = base();
+    v["config"]["irq_mask"] = serde_json::json!(1);
+    v["env"] = serde_json::json!({"cq_consumer_jitter": 300});
+    let sc = parse(&v).unwrap();
+    assert_eq!((sc.config.irq_mask, sc.env.cq_consumer_jitter), (1, 300));
+    let d = parse(&base()).unwrap();
+    assert_eq!((d.config.irq_mask, d.env.cq_consumer_jitter), (0, 0));
 }
 
 #[test]
