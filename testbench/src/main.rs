@@ -173,6 +173,15 @@ fn run(a: &RunArgs) -> ExitCode {
         max_cycles: a.max_cycles,
         keep_frames: a.pcap.is_some(),
     };
+    // Output files may name directories that do not exist yet (`--pcap out/run.pcap`).
+    for path in [&a.pcap, &a.completions, &a.fst, &a.vcd].into_iter().flatten() {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            if let Err(e) = std::fs::create_dir_all(dir) {
+                eprintln!("txoe: cannot create {}: {e}", dir.display());
+                return ExitCode::from(2);
+            }
+        }
+    }
     let outcome = match run_scenario(&sc, &cfg) {
         Ok(o) => o,
         Err(e) => {
