@@ -219,7 +219,7 @@ module txoe_tx_engine
   logic                       beat_err;
 
   assign job           = job_q[job_rd_q];
-  assign r_active      = fe_q == FeRun && job_cnt_q != 2'd0;
+  assign r_active      = job_cnt_q != 2'd0;             // also after the front end moved on
   assign r_fire        = r_active && m_axi_rvalid;
   assign r_last        = r_fire && rk_q == job.beats - 1'b1;
   assign beat_err      = m_axi_rresp != 2'b00;
@@ -318,9 +318,12 @@ module txoe_tx_engine
   end
 
   // ================================================================ front-end next state
-  logic desc_last_beat, run_done, fe_start, check_act, cpl_push;
-  assign desc_last_beat = fe_q == FeDescR && m_axi_rvalid && dbeat_q == 3'(DescBeats - 1);
-  assign run_done  = ar_stop_q && !ar_active_q && job_cnt_q == 2'd0;
+  // The next descriptor is fetched once every burst of the request has been requested;
+  // its beats come after the request's payload beats (one ID, in order).
+  logic desc_fire, desc_last_beat, run_done, fe_start, check_act, cpl_push;
+  assign desc_fire      = fe_q == FeDescR && !r_active && m_axi_rvalid;
+  assign desc_last_beat = desc_fire && dbeat_q == 3'(DescBeats - 1);
+  assign run_done  = ar_stop_q && !ar_active_q;
   assign fe_start  = fe_q == FeIdle && enable_i && !halted_i && fetch_idx_q != tx_tail_i
                      && 32'(cplq_count_i) + 32'(inflight_q) < 32'(CplqDepth);
   assign check_act = fe_q == FeCheck && free_q != 2'd0;
@@ -409,7 +412,7 @@ module txoe_tx_engine
           dbeat_q <= '0;
           rerr_q  <= 1'b0;
         end
-        FeDescR: if (m_axi_rvalid) begin
+        FeDescR: if (desc_fire) begin
           if (Bw >= DescBytes) begin
             desc_raw_q <= rdata_pad[32'(fetch_idx_q) * 256 % DataW +: 256];
           end else begin
@@ -577,7 +580,7 @@ module txoe_tx_engine
   assign m_axi_arlen   = (fe_q == FeDescAr) ? 8'(DescBeats - 1) : 8'(burst_beats) - 8'd1;
   assign m_axi_arsize  = 3'(LaneW);
   assign m_axi_arburst = 2'b01;
-  assign m_axi_rready  = fe_q == FeDescR || r_active;
+  assign m_axi_rready  = fe_q == FeDescR || r_active;  // beats go to jobs first
 
   assign id4_take_o     = ev_build && !ctx_q.ipv6;
   assign id6_take_o     = ev_build && ctx_q.ipv6 && ctx_q.frag_hdr;

@@ -118,6 +118,7 @@ pub struct TxWires {
     /// Bytes and `tlast` of the beat the MAC takes this cycle.
     pub tx_beat: Option<(u32, bool)>,
     fe_start: bool,
+    desc_fire: bool,
     desc_last_beat: bool,
     check: Option<(Status, Context, u16)>,
     alloc: Option<Job>,
@@ -266,8 +267,11 @@ impl TxEngine {
                 out.m_axi_arlen = (self.desc_beats() - 1) as u8;
             }
             FeState::DescR => {
+                // The descriptor's beats follow the previous request's payload beats, which
+                // go to their jobs first.
                 out.m_axi_rready = true;
-                w.desc_last_beat = inp.m_axi_rvalid && self.desc_beat == self.desc_beats() - 1;
+                w.desc_fire = self.jobs.is_empty() && inp.m_axi_rvalid;
+                w.desc_last_beat = w.desc_fire && self.desc_beat == self.desc_beats() - 1;
                 w.err_desc_fetch = w.desc_last_beat && (self.desc_err || beat_err);
             }
             FeState::Check if self.free > 0 => {
@@ -302,15 +306,15 @@ impl TxEngine {
             out.m_axi_arsize = bw.trailing_zeros() as u8;
             out.m_axi_arburst = BURST_INCR;
         }
-        w.run_done = self.ar_stop && !self.ar_active && self.jobs.is_empty();
+        // The request leaves the front end once all its bursts are requested; the read
+        // data side finishes its jobs while the next descriptor is fetched.
+        w.run_done = self.ar_stop && !self.ar_active;
 
         // read data side
-        if self.fe == FeState::Run {
-            if let Some(job) = self.jobs.front() {
-                out.m_axi_rready = true;
-                w.r_fire = inp.m_axi_rvalid;
-                w.r_last = w.r_fire && self.rk == job.beats - 1;
-            }
+        if let Some(job) = self.jobs.front() {
+            out.m_axi_rready = true;
+            w.r_fire = inp.m_axi_rvalid;
+            w.r_last = w.r_fire && self.rk == job.beats - 1;
         }
 
         // header stage
@@ -367,6 +371,65 @@ impl TxEngine {
 
         let was_run = self.fe == FeState::Run;
 
+        // ---------------------------------------------------------- header stage
+        // (the event registered last cycle; this cycle's last beat makes the next one).
+        // First, because it reads the descriptor and context registers as they were in
+        // this cycle: the next descriptor's last beat may arrive in the same cycle.
+        if let Some(ev) = self.ev.take() {
+            let slot_cookie = self.desc.cookie;
+            let immediate = self.desc.immediate();
+            match ev.kind {
+                EvKind::Ok => {
+                    let f = HeaderFields {
+                        seq: self.seq,
+                        len: ev.seg.len,
+                        psh: ev.seg.last && self.desc.psh(),
+                        fin: ev.seg.last && self.desc.fin(),
+                        ip_id: env.id4,
+                        frag_id: env.id6,
+                    };
+                    let next_seq = self.seq_after(&ev.seg);
+                    let mut frame = core::build_headers(&self.ctx, &f, checksum::sum_be16(0, &ev.payload));
+                    debug_assert_eq!(frame.len(), header_len(&self.ctx));
+                    frame.extend_from_slice(&ev.payload);
+                    self.done += u32::from(ev.seg.len);
+                    self.segs += 1;
+                    self.seq = next_seq;
+                    let slot = &mut self.slots[ev.slot];
+                    slot.ready = true;
+                    slot.kind = SlotKind::Frame;
+                    slot.frame = frame;
+                    slot.cpl_en = ev.seg.last;
+                    slot.cpl = Completion {
+                        cookie: slot_cookie,
+                        bytes: self.done,
+                        segments: self.segs,
+                        status: Status::Ok,
+                        immediate,
+                    };
+                }
+                EvKind::DmaErr => {
+                    let slot = &mut self.slots[ev.slot];
+                    slot.ready = true;
+                    slot.kind = SlotKind::CplOnly;
+                    slot.cpl_en = true;
+                    slot.cpl = Completion {
+                        cookie: slot_cookie,
+                        bytes: self.done,
+                        segments: self.segs,
+                        status: Status::DmaError,
+                        immediate,
+                    };
+                }
+                EvKind::Void => {
+                    let slot = &mut self.slots[ev.slot];
+                    slot.ready = true;
+                    slot.kind = SlotKind::Void;
+                    slot.cpl_en = false;
+                }
+            }
+        }
+
         // ---------------------------------------------------------- front end
         self.inflight = self.inflight + usize::from(w.fe_start) - usize::from(w.cpl_push.is_some());
         let mut allocated = false;
@@ -384,7 +447,7 @@ impl TxEngine {
                 }
             }
             FeState::DescR => {
-                if inp.m_axi_rvalid {
+                if w.desc_fire {
                     if bw >= DESC_BYTES {
                         let lane = (self.fetch_idx as usize * DESC_BYTES) % bw;
                         for i in 0..DESC_BYTES {
@@ -474,63 +537,6 @@ impl TxEngine {
         }
         let freed = w.tx_consume || w.frame_done;
         self.free = self.free - usize::from(allocated) + usize::from(freed);
-
-        // ---------------------------------------------------------- header stage
-        // (the event registered last cycle; this cycle's last beat makes the next one)
-        if let Some(ev) = self.ev.take() {
-            let slot_cookie = self.desc.cookie;
-            let immediate = self.desc.immediate();
-            match ev.kind {
-                EvKind::Ok => {
-                    let f = HeaderFields {
-                        seq: self.seq,
-                        len: ev.seg.len,
-                        psh: ev.seg.last && self.desc.psh(),
-                        fin: ev.seg.last && self.desc.fin(),
-                        ip_id: env.id4,
-                        frag_id: env.id6,
-                    };
-                    let next_seq = self.seq_after(&ev.seg);
-                    let mut frame = core::build_headers(&self.ctx, &f, checksum::sum_be16(0, &ev.payload));
-                    debug_assert_eq!(frame.len(), header_len(&self.ctx));
-                    frame.extend_from_slice(&ev.payload);
-                    self.done += u32::from(ev.seg.len);
-                    self.segs += 1;
-                    self.seq = next_seq;
-                    let slot = &mut self.slots[ev.slot];
-                    slot.ready = true;
-                    slot.kind = SlotKind::Frame;
-                    slot.frame = frame;
-                    slot.cpl_en = ev.seg.last;
-                    slot.cpl = Completion {
-                        cookie: slot_cookie,
-                        bytes: self.done,
-                        segments: self.segs,
-                        status: Status::Ok,
-                        immediate,
-                    };
-                }
-                EvKind::DmaErr => {
-                    let slot = &mut self.slots[ev.slot];
-                    slot.ready = true;
-                    slot.kind = SlotKind::CplOnly;
-                    slot.cpl_en = true;
-                    slot.cpl = Completion {
-                        cookie: slot_cookie,
-                        bytes: self.done,
-                        segments: self.segs,
-                        status: Status::DmaError,
-                        immediate,
-                    };
-                }
-                EvKind::Void => {
-                    let slot = &mut self.slots[ev.slot];
-                    slot.ready = true;
-                    slot.kind = SlotKind::Void;
-                    slot.cpl_en = false;
-                }
-            }
-        }
 
         // ---------------------------------------------------------- read data side
         if w.r_fire {
