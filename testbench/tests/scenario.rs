@@ -465,7 +465,6 @@ fn random_scenarios_are_valid_single_segment_and_reproducible() {
             let c = sc
                 .connection(s.conn)
                 .expect("no bad sends without bad_percent");
-            assert!(!c.ipv6);
             assert!(s.len >= 1 && s.len <= c.eff_mss(sc.config.mtu));
         }
         assert!(sc.sends.windows(2).all(|w| w[0].at_cycle <= w[1].at_cycle));
