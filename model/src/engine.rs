@@ -850,6 +850,11 @@ impl Engine {
             WrState::Halt => {}
         }
     }
+
+    /// The IPv6 fragment ID the next datagram with a fragment header gets.
+    pub fn next_ipv6_frag_id(&self) -> u32 {
+        self.id6.peek()
+    }
 }
 
 impl Tx {
