@@ -342,9 +342,10 @@ int TXOE_FN(cycle)(void* p, const TxoeInputs* in, const TxoeExpected* exp, TxoeO
         const uint64_t c = s->cycle;
         auto& io = ports(t);
         drive(&io, in);
-        io.cycle = c;
         ctx->time(kSimPerCycle * c);
         if (TraceFile* tf = s->trace.get()) {
+            io.trace_on = 1;
+            io.cycle = c;
             if (exp) expect(&io, exp);
             t->eval();
             sample(&io, out);
@@ -354,6 +355,7 @@ int TXOE_FN(cycle)(void* p, const TxoeInputs* in, const TxoeExpected* exp, TxoeO
             t->eval();
             tf->dump(kTicks * c + kTicks / 2);
         } else {
+            io.trace_on = 0;
             io.clk = 0;
             t->eval();
             sample(&io, out);

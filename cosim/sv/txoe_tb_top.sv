@@ -3,7 +3,9 @@
 // adds, for the waveform, what the Rust model expected on the same cycle under the same
 // names with an `exp_` prefix: every output port, the TX engine and completion writer
 // states, the IPv4 ID and IPv6 fragment ID counters and the completion queue depth. The
-// harness drives the `exp_*` inputs only while a trace is open (cosim/csrc/shim.cpp).
+// harness drives the `exp_*` inputs (and `trace_on`, `cycle`) only while a trace is open
+// (cosim/csrc/shim.cpp); the logic that only the waveform needs is idle otherwise, so an
+// untraced run costs little more than txoe_top alone.
 // From those it derives `mismatch` (the per-cycle compare of cosim/src/lockstep.rs:
 // valid/ready and irq always, payloads while both sides' valid is high), frame and batch
 // numbers (0-based, as in the mismatch report) and completion status / close reason
@@ -20,7 +22,9 @@ module txoe_tb_top
 ) (
   input  wire                   clk,
   input  wire                   rst,
-  // cycle number, driven by the harness (time 2c in the dump is cycle c)
+  // high while a trace is open: the waveform-only logic below runs only then
+  input  wire                   trace_on,
+  // cycle number, driven by the harness while tracing (cycle c starts at c ns)
   input  wire  [63:0]           cycle,
 
   input  wire                   s_axil_awvalid,
@@ -148,42 +152,47 @@ module txoe_tb_top
   // ---------------------------------------------------------------- compare
   logic mismatch;
   always_comb begin
-    mismatch = s_axil_awready != exp_s_axil_awready
-            || s_axil_wready  != exp_s_axil_wready
-            || s_axil_bvalid  != exp_s_axil_bvalid
-            || s_axil_arready != exp_s_axil_arready
-            || s_axil_rvalid  != exp_s_axil_rvalid
-            || m_axi_awvalid  != exp_m_axi_awvalid
-            || m_axi_wvalid   != exp_m_axi_wvalid
-            || m_axi_bready   != exp_m_axi_bready
-            || m_axi_arvalid  != exp_m_axi_arvalid
-            || m_axi_rready   != exp_m_axi_rready
-            || m_axis_tx_tvalid != exp_m_axis_tx_tvalid
-            || irq            != exp_irq;
-    if (s_axil_bvalid && exp_s_axil_bvalid && s_axil_bresp != exp_s_axil_bresp) mismatch = 1'b1;
-    if (s_axil_rvalid && exp_s_axil_rvalid
-        && {s_axil_rdata, s_axil_rresp} != {exp_s_axil_rdata, exp_s_axil_rresp}) begin
-      mismatch = 1'b1;
-    end
-    if (m_axi_awvalid && exp_m_axi_awvalid
-        && {m_axi_awaddr, m_axi_awlen, m_axi_awsize, m_axi_awburst}
-           != {exp_m_axi_awaddr, exp_m_axi_awlen, exp_m_axi_awsize, exp_m_axi_awburst}) begin
-      mismatch = 1'b1;
-    end
-    if (m_axi_wvalid && exp_m_axi_wvalid
-        && {m_axi_wdata, m_axi_wstrb, m_axi_wlast}
-           != {exp_m_axi_wdata, exp_m_axi_wstrb, exp_m_axi_wlast}) begin
-      mismatch = 1'b1;
-    end
-    if (m_axi_arvalid && exp_m_axi_arvalid
-        && {m_axi_araddr, m_axi_arlen, m_axi_arsize, m_axi_arburst}
-           != {exp_m_axi_araddr, exp_m_axi_arlen, exp_m_axi_arsize, exp_m_axi_arburst}) begin
-      mismatch = 1'b1;
-    end
-    if (m_axis_tx_tvalid && exp_m_axis_tx_tvalid
-        && {m_axis_tx_tdata, m_axis_tx_tkeep, m_axis_tx_tlast}
-           != {exp_m_axis_tx_tdata, exp_m_axis_tx_tkeep, exp_m_axis_tx_tlast}) begin
-      mismatch = 1'b1;
+    mismatch = 1'b0;
+    if (trace_on) begin
+      mismatch = s_axil_awready != exp_s_axil_awready
+              || s_axil_wready  != exp_s_axil_wready
+              || s_axil_bvalid  != exp_s_axil_bvalid
+              || s_axil_arready != exp_s_axil_arready
+              || s_axil_rvalid  != exp_s_axil_rvalid
+              || m_axi_awvalid  != exp_m_axi_awvalid
+              || m_axi_wvalid   != exp_m_axi_wvalid
+              || m_axi_bready   != exp_m_axi_bready
+              || m_axi_arvalid  != exp_m_axi_arvalid
+              || m_axi_rready   != exp_m_axi_rready
+              || m_axis_tx_tvalid != exp_m_axis_tx_tvalid
+              || irq            != exp_irq;
+      if (s_axil_bvalid && exp_s_axil_bvalid && s_axil_bresp != exp_s_axil_bresp) begin
+        mismatch = 1'b1;
+      end
+      if (s_axil_rvalid && exp_s_axil_rvalid
+          && {s_axil_rdata, s_axil_rresp} != {exp_s_axil_rdata, exp_s_axil_rresp}) begin
+        mismatch = 1'b1;
+      end
+      if (m_axi_awvalid && exp_m_axi_awvalid
+          && {m_axi_awaddr, m_axi_awlen, m_axi_awsize, m_axi_awburst}
+             != {exp_m_axi_awaddr, exp_m_axi_awlen, exp_m_axi_awsize, exp_m_axi_awburst}) begin
+        mismatch = 1'b1;
+      end
+      if (m_axi_wvalid && exp_m_axi_wvalid
+          && {m_axi_wdata, m_axi_wstrb, m_axi_wlast}
+             != {exp_m_axi_wdata, exp_m_axi_wstrb, exp_m_axi_wlast}) begin
+        mismatch = 1'b1;
+      end
+      if (m_axi_arvalid && exp_m_axi_arvalid
+          && {m_axi_araddr, m_axi_arlen, m_axi_arsize, m_axi_arburst}
+             != {exp_m_axi_araddr, exp_m_axi_arlen, exp_m_axi_arsize, exp_m_axi_arburst}) begin
+        mismatch = 1'b1;
+      end
+      if (m_axis_tx_tvalid && exp_m_axis_tx_tvalid
+          && {m_axis_tx_tdata, m_axis_tx_tkeep, m_axis_tx_tlast}
+             != {exp_m_axis_tx_tdata, exp_m_axis_tx_tkeep, exp_m_axis_tx_tlast}) begin
+        mismatch = 1'b1;
+      end
     end
   end
 
@@ -210,14 +219,14 @@ module txoe_tb_top
   logic [31:0] cpl_batch, exp_cpl_batch;
 
   txoe_tb_wdecode #(.DataW(DATA_W)) u_wdec (
-    .clk, .rst,
+    .clk, .rst, .trace_on,
     .wvalid (m_axi_wvalid), .wready (m_axi_wready), .wlast (m_axi_wlast),
     .wdata (m_axi_wdata), .wstrb (m_axi_wstrb),
     .status_o (cpl_status), .reason_o (cpl_reason), .batch_o (cpl_batch)
   );
 
   txoe_tb_wdecode #(.DataW(DATA_W)) u_wdec_exp (
-    .clk, .rst,
+    .clk, .rst, .trace_on,
     .wvalid (exp_m_axi_wvalid), .wready (m_axi_wready), .wlast (exp_m_axi_wlast),
     .wdata (exp_m_axi_wdata), .wstrb (exp_m_axi_wstrb),
     .status_o (exp_cpl_status), .reason_o (exp_cpl_reason), .batch_o (exp_cpl_batch)

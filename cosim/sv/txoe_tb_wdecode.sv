@@ -14,6 +14,7 @@ module txoe_tb_wdecode
 ) (
   input  wire               clk,
   input  wire               rst,
+  input  wire               trace_on,   // decode only while a trace is open
   input  wire               wvalid,
   input  wire               wready,
   input  wire               wlast,
@@ -47,7 +48,7 @@ module txoe_tb_wdecode
     reason_o   = NoEntry;
     got_status = 1'b0;
     got_flags  = 1'b0;
-    for (int j = 0; j < Bw; j++) begin
+    for (int j = 0; j < Bw && trace_on; j++) begin
       // byte j's offset from the first entry byte of the burst
       pos = 4'(16'(beat_q) * 16'(Bw) + 16'(j) - 16'(l0));
       if (wvalid && wstrb[j] && !got_status && pos == 4'd14) begin

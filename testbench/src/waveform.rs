@@ -143,13 +143,10 @@ pub fn traced_run(
 
 /// What the view of a run's report puts first: the ports of its mismatch, if it had one.
 pub fn focus_of(report: &RunReport) -> Option<Focus> {
-    let Some(Failure::Mismatch { cycle, diffs }) = &report.failure else { return None };
+    let Some(Failure::Mismatch { diffs, .. }) = &report.failure else { return None };
     let first = diffs.first()?;
-    let mut title = format!("MISMATCH cycle {cycle}: {}", first.port);
-    if !first.transaction.is_empty() {
-        title.push_str(&format!(" {}", first.transaction));
-    }
-    title.push_str(&format!(" {}", first.field));
+    // Short: GTKWave sizes its name column to the longest label (the report has the rest).
+    let title = format!("MISMATCH {}", first.port);
     let mut ports: Vec<String> = Vec::new();
     for d in diffs {
         if !ports.contains(&d.port) {

@@ -19,7 +19,7 @@ const SHOWN_BEFORE: u64 = 24;
 const SHOWN: u64 = 32;
 /// Window size and name-pane width the view asks for.
 const SIZE: (u32, u32) = (1680, 1000);
-const SIGNALS_WIDTH: u32 = 470;
+const SIGNALS_WIDTH: u32 = 430;
 const SST_WIDTH: u32 = 220;
 
 /// How a signal is shown.
@@ -52,9 +52,11 @@ const fn p(name: &'static str, show: Show) -> Sig {
 use Show::{Bin, Dec, Hex, Reason, Status, TxState, WrState};
 
 /// The group of the model's state beside the RTL's.
-const STATE_GROUP: &str = "expected vs actual: state";
+const STATE_GROUP: &str = "expected vs actual";
 
-/// The groups, top to bottom (after clk, rst, cycle and mismatch).
+/// The groups, top to bottom (after clk, rst, cycle and mismatch). Labels stay short:
+/// GTKWave sizes the name column to the longest label or name, leaving the rest of the
+/// pane to the values at the marker.
 const GROUPS: &[(&str, &[Sig])] = &[
     (
         STATE_GROUP,
@@ -68,7 +70,7 @@ const GROUPS: &[(&str, &[Sig])] = &[
         ],
     ),
     (
-        "registers (s_axil)",
+        "registers",
         &[
             s("s_axil_awvalid", Bin),
             p("s_axil_awready", Bin),
@@ -87,7 +89,7 @@ const GROUPS: &[(&str, &[Sig])] = &[
         ],
     ),
     (
-        "descriptor fetch (m_axi AR, TX ring)",
+        "descriptor fetch",
         &[
             s("dut.tx_tail", Dec),
             s("dut.u_tx.fetch_idx_q", Dec),
@@ -99,7 +101,7 @@ const GROUPS: &[(&str, &[Sig])] = &[
         ],
     ),
     (
-        "payload read (m_axi R)",
+        "payload read",
         &[
             s("m_axi_rvalid", Bin),
             p("m_axi_rready", Bin),
@@ -113,7 +115,7 @@ const GROUPS: &[(&str, &[Sig])] = &[
         ],
     ),
     (
-        "stream out (m_axis_tx)",
+        "stream out",
         &[
             p("tx_frame", Dec),
             p("m_axis_tx_tvalid", Bin),
@@ -124,7 +126,7 @@ const GROUPS: &[(&str, &[Sig])] = &[
         ],
     ),
     (
-        "completion write (m_axi AW/W/B, CQ)",
+        "completion write",
         &[
             p("cpl_batch", Dec),
             p("cpl_status", Status),
