@@ -106,6 +106,15 @@ impl RunReport {
             _ => None,
         }
     }
+    /// The cycle the run failed on: a mismatch, an environment error or a stopped device
+    /// (not a timeout, which is no one cycle's fault).
+    pub fn failure_cycle(&self) -> Option<u64> {
+        match &self.failure {
+            Some(Failure::Mismatch { cycle, .. }) | Some(Failure::Stopped { cycle, .. }) => Some(*cycle),
+            Some(Failure::Env(e)) => Some(e.cycle),
+            Some(Failure::Timeout { .. }) | None => None,
+        }
+    }
 }
 
 impl fmt::Display for RunReport {

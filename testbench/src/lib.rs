@@ -53,8 +53,9 @@ pub struct RunConfig {
     pub fst: Option<PathBuf>,
     /// Dump the whole run's waveform (RTL and model) as VCD to this file.
     pub vcd: Option<PathBuf>,
-    /// On a mismatch, dump the cycles around it (a re-run, see [`waveform`]). Without a
-    /// whole-run dump only; a whole-run dump goes on `after` cycles past the mismatch.
+    /// On a mismatch (or an environment error or a stopped device), dump the cycles around
+    /// it (a re-run, see [`waveform`]). Without a whole-run dump only; a whole-run dump
+    /// goes on `after` cycles past a mismatch.
     pub window: Option<WindowConfig>,
     /// Print a progress line every this many cycles (0: never).
     pub progress_every: u64,
@@ -201,7 +202,7 @@ pub fn run_scenario_with(
     } else {
         let mut rtl = Rtl::new(data_w, None).map_err(rtl_err)?;
         let report = txoe_cosim::run(&mut env, &mut AsDevice(&mut *model), Some(&mut rtl), &opts);
-        if let (Some(c), Some(win)) = (report.mismatch_cycle(), &cfg.window) {
+        if let (Some(c), Some(win)) = (report.failure_cycle(), &cfg.window) {
             drop(rtl);
             match waveform::capture_window(sc, make_model, &opts, c, win) {
                 Ok(w) => waveform = Some(w),

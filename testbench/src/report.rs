@@ -40,13 +40,14 @@ pub fn summary_line(r: &RunReport) -> String {
 /// ```
 pub fn waveform_text(o: &Outcome) -> String {
     let Some(w) = &o.waveform else { return String::new() };
+    let kind = if o.report.mismatch_cycle().is_some() { "mismatch" } else { "failure" };
     let what = match (w.window, w.mismatch_cycle) {
         (true, Some(c)) => format!(
-            "cycles {}..={} around the mismatch at cycle {c}",
+            "cycles {}..={} around the {kind} at cycle {c}",
             w.first_cycle, w.last_cycle
         ),
         (false, Some(c)) => format!(
-            "cycles {}..={}, marker on the mismatch at cycle {c}",
+            "cycles {}..={}, marker on the {kind} at cycle {c}",
             w.first_cycle, w.last_cycle
         ),
         (_, None) => format!("cycles {}..={}", w.first_cycle, w.last_cycle),

@@ -3,7 +3,8 @@
 //!
 //! **Mismatch windows are re-runs.** A run is deterministic from its scenario (the
 //! environment's randomness is seeded, the model and the RTL are deterministic), so when a
-//! run stops on a mismatch at cycle `c`, [`capture_window`] runs the same scenario again
+//! run stops on a mismatch at cycle `c` (or on an environment error or a stopped device:
+//! the same window, ending at that cycle), [`capture_window`] runs the same scenario again
 //! from cycle 0 with fresh devices, untraced up to cycle `c - before`, traced from there to
 //! `c + after` (past the mismatch the sides go on diverging, see
 //! `txoe_cosim::run_past_mismatch`), and checks that the mismatch came back on the same
@@ -95,7 +96,8 @@ pub struct Waveform {
     /// First and last cycle the dump holds.
     pub first_cycle: u64,
     pub last_cycle: u64,
-    /// The mismatch cycle the save file's marker is on, if the run had one.
+    /// The cycle the save file's marker is on: the mismatch (or the environment error or
+    /// stopped device) the run failed on, if it failed on one.
     pub mismatch_cycle: Option<u64>,
     /// True for a mismatch window (a re-run), false for a whole-run dump.
     pub window: bool,
@@ -141,19 +143,27 @@ pub fn traced_run(
     (report, last)
 }
 
-/// What the view of a run's report puts first: the ports of its mismatch, if it had one.
+/// What the view of a run's report puts first: the ports of its mismatch, or the port an
+/// environment error names, if it had one.
 pub fn focus_of(report: &RunReport) -> Option<Focus> {
-    let Some(Failure::Mismatch { diffs, .. }) = &report.failure else { return None };
-    let first = diffs.first()?;
-    // Short: GTKWave sizes its name column to the longest label (the report has the rest).
-    let title = format!("MISMATCH {}", first.port);
-    let mut ports: Vec<String> = Vec::new();
-    for d in diffs {
-        if !ports.contains(&d.port) {
-            ports.push(d.port.clone());
+    // Short titles: GTKWave sizes its name column to the longest label (the report has
+    // the rest).
+    match &report.failure {
+        Some(Failure::Mismatch { diffs, .. }) => {
+            let first = diffs.first()?;
+            let mut ports: Vec<String> = Vec::new();
+            for d in diffs {
+                if !ports.contains(&d.port) {
+                    ports.push(d.port.clone());
+                }
+            }
+            Some(Focus { title: format!("MISMATCH {}", first.port), ports })
         }
+        Some(Failure::Env(e)) => {
+            Some(Focus { title: format!("ENV-ERROR {}", e.port), ports: vec![e.port.clone()] })
+        }
+        _ => None,
     }
-    Some(Focus { title, ports })
 }
 
 /// Write the save file for `dump` (the dump path with `.gtkw` appended to its file name),
@@ -166,7 +176,7 @@ pub fn write_view(
     report: &RunReport,
     window: bool,
 ) -> Result<Waveform, String> {
-    let mismatch_cycle = report.mismatch_cycle();
+    let mismatch_cycle = report.failure_cycle();
     let mut name = dump.as_os_str().to_owned();
     name.push(".gtkw");
     let save = PathBuf::from(name);
@@ -184,10 +194,11 @@ pub fn write_view(
     })
 }
 
-/// The view of `dump` (a dump of the run `report` is of): on the mismatch if it had one,
-/// else on the first frame; translate filter files beside the dump in `filters/` where the
-/// dump does not name its enums itself (VCD).
+/// The view of `dump` (a dump of the run `report` is of): on the cycle it failed on if it
+/// failed, else on the first frame; translate filter files beside the dump in `filters/`
+/// where the dump does not name its enums itself (VCD).
 pub fn view_of(dump: &Path, report: &RunReport) -> Result<txoe_waves::TxoeView, String> {
+    let failed_at = report.failure_cycle();
     let mut d = txoe_waves::Dump::open(dump).map_err(|e| e.to_string())?;
     let dir = dump.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let names_enums = d
@@ -198,12 +209,11 @@ pub fn view_of(dump: &Path, report: &RunReport) -> Result<txoe_waves::TxoeView, 
     } else {
         Some(txoe_waves::write_filters(&dir.join("filters")).map_err(|e| e.to_string())?)
     };
-    let mismatch = report.mismatch_cycle();
-    let at = match mismatch {
+    let at = match failed_at {
         Some(c) => c,
         None => txoe_waves::first_frame_cycle(&mut d),
     };
-    Ok(txoe_waves::txoe_view(&d, filters.as_ref(), at, mismatch, focus_of(report).as_ref()))
+    Ok(txoe_waves::txoe_view(&d, filters.as_ref(), at, failed_at, focus_of(report).as_ref()))
 }
 
 /// Dump the cycles around the mismatch at cycle `mismatch` of a run of `sc`, by running
@@ -230,11 +240,11 @@ pub fn capture_window(
     let window = TraceWindow { path: dump.clone(), from, to: mismatch + win.after };
     let opts = RunOptions { progress_every: 0, ..opts.clone() };
     let (report, last) = traced_run(&mut env, &mut *model, rtl, window, &opts, win.after);
-    match report.mismatch_cycle() {
+    match report.failure_cycle() {
         Some(c) if c == mismatch => {}
         other => {
             return Err(format!(
-                "the re-run for the waveform did not reproduce the mismatch at cycle {mismatch} \
+                "the re-run for the waveform did not reproduce the failure at cycle {mismatch} \
                  ({}); the run is not deterministic from its scenario",
                 match other {
                     Some(c) => format!("it came at cycle {c}"),

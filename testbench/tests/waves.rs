@@ -326,3 +326,45 @@ fn the_committed_default_view_is_what_the_generator_writes() {
         "waves/default.gtkw is out of date; rerun with TXOE_BLESS=1 to rewrite it. It should be:\n{text}"
     );
 }
+
+/// The model, stopping (panicking) on a given cycle.
+struct StopsAt {
+    inner: txoe_model::Engine,
+    cycle: u64,
+    at: u64,
+}
+
+impl txoe_model::ports::Device for StopsAt {
+    fn cycle(&mut self, inp: &txoe_model::ports::Inputs) -> txoe_model::ports::Outputs {
+        assert!(self.cycle != self.at, "model invariant broken on purpose");
+        self.cycle += 1;
+        self.inner.cycle(inp)
+    }
+    fn data_width(&self) -> u32 {
+        self.inner.data_width()
+    }
+}
+
+impl txoe_model::Probe for StopsAt {
+    fn probe(&self) -> txoe_model::ProbeState {
+        self.inner.probe()
+    }
+}
+
+#[test]
+fn a_device_that_stops_leaves_a_window_ending_on_that_cycle() {
+    let sc = Scenario::builtin_default();
+    if rtl_or_skip(sc.config.data_width).is_none() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = RunConfig { progress_every: 0, window: Some(WindowConfig::in_dir(dir.path())), ..RunConfig::default() };
+    let make = |sc: &Scenario| -> Box<dyn ProbedDevice> { Box::new(StopsAt { inner: engine_for(sc), cycle: 0, at: 700 }) };
+    let out = run_scenario_with(&sc, &cfg, &make).unwrap();
+    assert_eq!(out.report.failure_cycle(), Some(700), "{}", out.report);
+    let w = out.waveform.clone().unwrap_or_else(|| panic!("no window: {:?}", out.waveform_error));
+    let dump = Dump::open(&w.dump).unwrap();
+    // the stopped cycle itself is not dumped: the model never finished it
+    assert_eq!(dump.cycle_range(), Some((500, 699)));
+    assert!(waveform_text(&out).contains("around the failure at cycle 700"), "{}", waveform_text(&out));
+}
