@@ -368,3 +368,44 @@ fn a_device_that_stops_leaves_a_window_ending_on_that_cycle() {
     assert_eq!(dump.cycle_range(), Some((500, 699)));
     assert!(waveform_text(&out).contains("around the failure at cycle 700"), "{}", waveform_text(&out));
 }
+
+/// At 256 bits a completion entry sits at lane 0 or 16 of its beat: the decoded status
+/// reads the same on both sides on every beat, and names every status the host consumed.
+#[test]
+fn completion_statuses_decode_by_name_on_both_sides_at_256_bits() {
+    let knobs = txoe_testbench::scenario::GenKnobs {
+        sends: 24,
+        bad_percent: 35,
+        data_width: 256,
+        ..Default::default()
+    };
+    let sc = Scenario::random(11, &knobs);
+    let dir = tempfile::tempdir().unwrap();
+    let Some(out) = dumped(&sc, dir.path(), TraceFormat::Fst) else { return };
+    let mut dump = Dump::open(&out.waveform.as_ref().unwrap().dump).unwrap();
+    let (_, last) = dump.cycle_range().unwrap();
+    let mut seen = std::collections::BTreeSet::new();
+    for c in 1..=last {
+        let a = dump.enum_at_cycle(&sig("cpl_status"), c).unwrap();
+        assert_eq!(a, dump.enum_at_cycle(&sig("exp_cpl_status"), c).unwrap(), "cycle {c}");
+        assert_eq!(
+            dump.enum_at_cycle(&sig("cpl_reason"), c).unwrap(),
+            dump.enum_at_cycle(&sig("exp_cpl_reason"), c).unwrap(),
+            "cycle {c}"
+        );
+        if let Some(name) = a.filter(|n| n != "StNone") {
+            seen.insert(name);
+        }
+    }
+    let want: std::collections::BTreeSet<String> = out
+        .batches
+        .iter()
+        .flat_map(|b| b.entries.iter())
+        .map(|e| {
+            let table = txoe_waves::STATUS.literals;
+            table.iter().find(|(v, _)| *v == u64::from(e.status)).map(|(_, n)| n.to_string()).unwrap()
+        })
+        .collect();
+    assert!(want.len() > 1, "the scenario has rejected sends: {want:?}");
+    assert_eq!(seen, want);
+}
