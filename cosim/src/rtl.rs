@@ -27,6 +27,15 @@ pub enum TraceFormat {
     Vcd,
 }
 
+impl std::fmt::Display for TraceFormat {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            TraceFormat::Fst => "FST",
+            TraceFormat::Vcd => "VCD",
+        })
+    }
+}
+
 impl TraceFormat {
     /// The file extension: `fst` or `vcd`.
     pub fn extension(self) -> &'static str {
@@ -43,7 +52,7 @@ pub enum RtlError {
     VerilatorMissing,
     #[error("no Verilated build for DATA_W={0} (built: {1:?}); set TXOE_DATA_WIDTHS and rebuild")]
     WidthNotBuilt(u32, Vec<u32>),
-    #[error("this build has no {0:?} tracing for DATA_W={1} (VCD is built for the widths in TXOE_VCD_WIDTHS: {2:?}); set it and rebuild, or use FST")]
+    #[error("this build has no {0} tracing for DATA_W={1} (VCD is built for the widths in TXOE_VCD_WIDTHS: {2:?}); set it and rebuild, or use FST")]
     TraceNotBuilt(TraceFormat, u32, Vec<u32>),
     #[error("this instance already has had a trace (one per instance)")]
     TraceTwice,
