@@ -1,7 +1,12 @@
-//! Verilates `txoe_top` once per data width and compiles the generated C++, the Verilator
-//! runtime and the `extern "C"` shim (`csrc/`) into one static library with the `cc` crate.
+//! Verilates the lockstep wrapper `txoe_tb_top` (`sv/`, which holds `txoe_top` from `rtl/`)
+//! once per data width, with FST tracing, and once more with VCD tracing for the widths
+//! that want it; compiles the generated C++, the Verilator runtime and the `extern "C"`
+//! shim (`csrc/`) into one static library with the `cc` crate.
 //!
 //! * `TXOE_DATA_WIDTHS`: comma-separated `DATA_W` values to build (default `64`).
+//! * `TXOE_VCD_WIDTHS`: the widths that also get a VCD-traced build (default: 64 when it is
+//!   built, else the narrowest; `none` for no VCD build). Verilator writes one trace format
+//!   per Verilated model, so each VCD width costs one more Verilator run and C++ compile.
 //! * `VERILATOR`: the `verilator` executable (default: the one on `PATH`).
 //! * `TXOE_RTL_DIR`: the SystemVerilog sources (default: the workspace's `rtl/`).
 //! * `CI=true`: a missing Verilator fails the build instead of building without RTL.
@@ -16,12 +21,11 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// Top module of the RTL.
-const TOP: &str = "txoe_top";
-/// Verilator switches shared by every width.
+/// Top module: the lockstep wrapper around `txoe_top`.
+const TOP: &str = "txoe_tb_top";
+/// Verilator switches shared by every width (plus `--trace-fst` or `--trace`).
 const VERILATOR_FLAGS: &[&str] = &[
     "--cc",
-    "--trace-fst",
     "--trace-structs",
     "--assert",
     "-O3",
@@ -46,7 +50,7 @@ const VL_CXX_FLAGS: &[&str] = &[
 
 fn main() {
     println!("cargo::rustc-check-cfg=cfg(txoe_no_verilator)");
-    for var in ["TXOE_DATA_WIDTHS", "TXOE_RTL_DIR", "VERILATOR", "CI"] {
+    for var in ["TXOE_DATA_WIDTHS", "TXOE_VCD_WIDTHS", "TXOE_RTL_DIR", "VERILATOR", "CI"] {
         println!("cargo::rerun-if-env-changed={var}");
     }
 
@@ -58,11 +62,16 @@ fn main() {
         .unwrap_or_else(|| manifest.join("../rtl"));
     let rtl_dir = fs::canonicalize(&rtl_dir).unwrap_or(rtl_dir);
     let csrc = manifest.join("csrc");
+    let tb_dir = manifest.join("sv");
 
     println!("cargo::rerun-if-changed={}", rtl_dir.display());
     println!("cargo::rerun-if-changed={}", csrc.display());
-    let sources = rtl_sources(&rtl_dir);
-    for f in sources.iter().chain(list_ext(&rtl_dir, "vlt").iter()) {
+    println!("cargo::rerun-if-changed={}", tb_dir.display());
+    let rtl = sv_sources(&[&rtl_dir]);
+    let sources = sv_sources(&[&rtl_dir, &tb_dir]);
+    let vlt: Vec<PathBuf> =
+        list_ext(&rtl_dir, "vlt").into_iter().chain(list_ext(&tb_dir, "vlt")).collect();
+    for f in sources.iter().chain(vlt.iter()) {
         println!("cargo::rerun-if-changed={}", f.display());
     }
     for f in list_ext(&csrc, "cpp").iter().chain(list_ext(&csrc, "h").iter()) {
@@ -70,6 +79,7 @@ fn main() {
     }
 
     let widths = data_widths();
+    let vcd_widths = vcd_widths(&widths);
 
     let Some(verilator) = find_verilator() else {
         if is_ci() {
@@ -87,7 +97,7 @@ fn main() {
         write_ffi_table(&out, &[]);
         return;
     };
-    if sources.is_empty() {
+    if rtl.is_empty() {
         panic!("no SystemVerilog sources (*.sv) in {}", rtl_dir.display());
     }
 
@@ -104,15 +114,45 @@ fn main() {
         panic!("verilated.h not found in {} (VERILATOR_ROOT={})", include.display(), root.trim());
     }
 
-    let lint = rtl_dir.join("lint.vlt");
-    let lint = lint.is_file().then_some(lint);
-    let models: Vec<Verilated> = widths
+    let variants: Vec<(u32, bool)> = widths
         .iter()
-        .map(|&w| verilate(&verilator, &out, &rtl_dir, &sources, lint.as_deref(), w))
+        .map(|&w| (w, false))
+        .chain(vcd_widths.iter().map(|&w| (w, true)))
+        .collect();
+    let models: Vec<Verilated> = variants
+        .iter()
+        .map(|&(w, vcd)| verilate(&verilator, &out, &rtl_dir, &sources, &vlt, w, vcd))
         .collect();
 
     compile(&out, &include, &csrc, &models);
-    write_ffi_table(&out, &widths);
+    write_ffi_table(&out, &variants);
+}
+
+/// The widths that also get a VCD-traced model: `TXOE_VCD_WIDTHS` (each must be in
+/// `widths`), or by default 64 if built, else the narrowest built width.
+fn vcd_widths(widths: &[u32]) -> Vec<u32> {
+    let spec = env::var("TXOE_VCD_WIDTHS").unwrap_or_default();
+    let spec = spec.trim();
+    if spec.eq_ignore_ascii_case("none") {
+        return Vec::new();
+    }
+    if spec.is_empty() {
+        let pick = if widths.contains(&64) { Some(64) } else { widths.first().copied() };
+        return pick.into_iter().collect();
+    }
+    let mut out = Vec::new();
+    for item in spec.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        let w: u32 = item.parse().unwrap_or_else(|_| {
+            panic!("TXOE_VCD_WIDTHS: `{item}` is not a number (spec: `{spec}`; `none` for no VCD build)")
+        });
+        if !widths.contains(&w) {
+            panic!("TXOE_VCD_WIDTHS: {w} is not in TXOE_DATA_WIDTHS ({widths:?})");
+        }
+        out.push(w);
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
 }
 
 /// The `DATA_W` values to build, sorted and deduplicated.
@@ -187,10 +227,10 @@ fn list_ext(dir: &Path, ext: &str) -> Vec<PathBuf> {
     v
 }
 
-/// Every `rtl/*.sv`: `txoe_pkg.sv` first, then the other packages (`*_pkg.sv`), then the rest,
-/// each group sorted by name.
-fn rtl_sources(dir: &Path) -> Vec<PathBuf> {
-    let mut files = list_ext(dir, "sv");
+/// Every `*.sv` of `dirs`: `txoe_pkg.sv` first, then the other packages (`*_pkg.sv`), then
+/// the rest, each group sorted by name.
+fn sv_sources(dirs: &[&Path]) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = dirs.iter().flat_map(|d| list_ext(d, "sv")).collect();
     files.sort_by_key(|p| {
         let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let rank = if name == "txoe_pkg.sv" {
@@ -205,9 +245,11 @@ fn rtl_sources(dir: &Path) -> Vec<PathBuf> {
     files
 }
 
-/// One Verilated width: its output directory and the file lists of `V<prefix>_classes.mk`.
+/// One Verilated model: its output directory and the file lists of `V<prefix>_classes.mk`.
 struct Verilated {
     width: u32,
+    /// Traced as VCD (`--trace`) rather than FST.
+    vcd: bool,
     prefix: String,
     dir: PathBuf,
     /// Generated code on the hot path (`VM_CLASSES_FAST`, `VM_SUPPORT_FAST`).
@@ -222,16 +264,23 @@ struct Verilated {
     syms: Option<String>,
 }
 
+/// The model name of a variant: `txoe_w64`, `txoe_w64_vcd`.
+fn variant_name(width: u32, vcd: bool) -> String {
+    format!("txoe_w{width}{}", if vcd { "_vcd" } else { "" })
+}
+
 fn verilate(
     verilator: &Path,
     out: &Path,
     rtl_dir: &Path,
     sources: &[PathBuf],
-    lint: Option<&Path>,
+    vlt: &[PathBuf],
     width: u32,
+    vcd: bool,
 ) -> Verilated {
-    let prefix = format!("Vtxoe_w{width}");
-    let dir = out.join(format!("vl_w{width}"));
+    let name = variant_name(width, vcd);
+    let prefix = format!("V{name}");
+    let dir = out.join(format!("vl_{}", &name["txoe_".len()..]));
     if dir.exists() {
         fs::remove_dir_all(&dir).unwrap_or_else(|e| panic!("cannot clean {}: {e}", dir.display()));
     }
@@ -239,6 +288,7 @@ fn verilate(
 
     let mut cmd = Command::new(verilator);
     cmd.args(VERILATOR_FLAGS)
+        .arg(if vcd { "--trace" } else { "--trace-fst" })
         .arg("--prefix")
         .arg(&prefix)
         .arg(format!("-GDATA_W={width}"))
@@ -247,16 +297,14 @@ fn verilate(
         .arg("--Mdir")
         .arg(&dir)
         .arg(format!("-I{}", rtl_dir.display()));
-    if let Some(l) = lint {
-        cmd.arg(l);
-    }
+    cmd.args(vlt);
     cmd.args(sources);
     let o = cmd.output().unwrap_or_else(|e| panic!("cannot run {}: {e}", verilator.display()));
     let log = String::from_utf8_lossy(&o.stderr).into_owned() + &String::from_utf8_lossy(&o.stdout);
-    let log_path = out.join(format!("verilator_w{width}.log"));
+    let log_path = out.join(format!("verilator_{}.log", &name["txoe_".len()..]));
     fs::write(&log_path, &log).ok();
     if !o.status.success() {
-        panic!("Verilator failed on {TOP} with DATA_W={width} ({cmd:?}):\n{log}");
+        panic!("Verilator failed on {TOP} with DATA_W={width} (vcd={vcd}) ({cmd:?}):\n{log}");
     }
     let warnings = log.lines().filter(|l| l.starts_with("%Warning")).count();
     if warnings > 0 {
@@ -290,7 +338,7 @@ fn verilate(
         .flatten()
         .find(|n| n.ends_with("__Syms") && dir.join(format!("{n}.h")).is_file())
         .cloned();
-    Verilated { width, prefix, dir, fast, slow, global, switches, syms }
+    Verilated { width, vcd, prefix, dir, fast, slow, global, switches, syms }
 }
 
 /// The `VAR += a b \` lists and `VAR = value` switches of a `*_classes.mk`.
@@ -418,7 +466,11 @@ fn compile(out: &Path, include: &Path, csrc: &Path, models: &[Verilated]) {
             .define("TXOE_DATA_W", Some(m.width.to_string().as_str()))
             .define("TXOE_MODEL", Some(m.prefix.as_str()))
             .define("TXOE_MODEL_H", Some(format!("\"{}.h\"", m.prefix).as_str()))
+            .define("TXOE_FN_PREFIX", Some(format!("{}_", variant_name(m.width, m.vcd)).as_str()))
             .file(csrc.join("shim.cpp"));
+        if m.vcd {
+            b.define("TXOE_TRACE_VCD", None);
+        }
         if let Some(syms) = &m.syms {
             b.define("TXOE_SYMS_H", Some(format!("\"{syms}.h\"").as_str()));
         }
@@ -451,19 +503,23 @@ fn runtime_key(b: &cc::Build, sources: &[PathBuf], csrc: &Path) -> String {
     format!("runtime {:016x}", h.finish())
 }
 
-/// `$OUT_DIR/txoe_rtl_ffi.rs`: `extern "C"` declarations and the [`Backend`] table.
-fn write_ffi_table(out: &Path, widths: &[u32]) {
-    let mut s = String::from("// Generated by cosim/build.rs: one entry per Verilated DATA_W.\n");
-    if !widths.is_empty() {
+/// `$OUT_DIR/txoe_rtl_ffi.rs`: `extern "C"` declarations and the [`Backend`] table, one
+/// entry per `(width, vcd)` variant.
+fn write_ffi_table(out: &Path, variants: &[(u32, bool)]) {
+    let mut s = String::from("// Generated by cosim/build.rs: one entry per Verilated model.\n");
+    if !variants.is_empty() {
         s.push_str("extern \"C\" {\n");
         s.push_str("    fn txoe_shim_layout(out: *mut u64, n: usize) -> usize;\n");
-        for w in widths {
+        for &(w, vcd) in variants {
+            let n = variant_name(w, vcd);
             let _ = writeln!(
                 s,
-                "    fn txoe_w{w}_new(trace: *const c_char, err: *mut c_char, err_len: usize) -> *mut c_void;\n    \
-                 fn txoe_w{w}_cycle(p: *mut c_void, inp: *const Inputs, out: *mut Outputs) -> c_int;\n    \
-                 fn txoe_w{w}_error(p: *const c_void) -> *const c_char;\n    \
-                 fn txoe_w{w}_free(p: *mut c_void);"
+                "    fn {n}_new(trace: *const c_char, err: *mut c_char, err_len: usize) -> *mut c_void;\n    \
+                 fn {n}_trace_open(p: *mut c_void, path: *const c_char, err: *mut c_char, err_len: usize) -> c_int;\n    \
+                 fn {n}_trace_close(p: *mut c_void);\n    \
+                 fn {n}_cycle(p: *mut c_void, inp: *const Inputs, exp: *const Expected, out: *mut Outputs) -> c_int;\n    \
+                 fn {n}_error(p: *const c_void) -> *const c_char;\n    \
+                 fn {n}_free(p: *mut c_void);"
             );
         }
         s.push_str("}\n");
@@ -476,11 +532,14 @@ fn write_ffi_table(out: &Path, widths: &[u32]) {
         s.push_str("pub(super) fn shim_layout(_out: &mut [u64]) -> usize {\n    0\n}\n");
     }
     s.push_str("pub(super) static BACKENDS: &[Backend] = &[\n");
-    for w in widths {
+    for &(w, vcd) in variants {
+        let n = variant_name(w, vcd);
+        let format = if vcd { "Vcd" } else { "Fst" };
         let _ = writeln!(
             s,
-            "    Backend {{ data_w: {w}, new: txoe_w{w}_new, cycle: txoe_w{w}_cycle, \
-             error: txoe_w{w}_error, free: txoe_w{w}_free }},"
+            "    Backend {{ data_w: {w}, format: TraceFormat::{format}, new: {n}_new, \
+             trace_open: {n}_trace_open, trace_close: {n}_trace_close, cycle: {n}_cycle, \
+             error: {n}_error, free: {n}_free }},"
         );
     }
     s.push_str("];\n");

@@ -100,6 +100,7 @@ void vl_fatal(const char* filename, int linenum, const char* hier, const char* m
     } while (0)
 #define TXOE_IN(f) TXOE_PUT(offsetof(TxoeInputs, f))
 #define TXOE_OUT(f) TXOE_PUT(offsetof(TxoeOutputs, f))
+#define TXOE_EXP(f) TXOE_PUT(offsetof(TxoeExpected, f))
 
 extern "C" size_t txoe_shim_layout(uint64_t* out, size_t n) {
     size_t i = 0;
@@ -155,5 +156,13 @@ extern "C" size_t txoe_shim_layout(uint64_t* out, size_t n) {
     TXOE_OUT(m_axis_tx_tkeep);
     TXOE_OUT(m_axis_tx_tdata);
     TXOE_OUT(irq);
+
+    TXOE_PUT(sizeof(TxoeExpected));
+    TXOE_EXP(out);
+    TXOE_EXP(tx_state);
+    TXOE_EXP(wr_state);
+    TXOE_EXP(cplq_count);
+    TXOE_EXP(ipv4_id);
+    TXOE_EXP(ipv6_id);
     return i;
 }

@@ -1,10 +1,25 @@
-// extern "C" binding of one Verilated width of txoe_top. Compiled once per width with
-//   TXOE_DATA_W   the DATA_W parameter (e.g. 64)
-//   TXOE_MODEL    the Verilated class (--prefix, e.g. Vtxoe_w64)
-//   TXOE_MODEL_H  its header, quoted (e.g. "Vtxoe_w64.h")
-//   TXOE_SYMS_H   optional: the model's __Syms header, quoted (ports accessed on the root)
-// and exports txoe_w<DATA_W>_{new,cycle,error,free}. Everything else has internal linkage,
-// so several widths link into one library.
+// extern "C" binding of one Verilated width of the lockstep wrapper txoe_tb_top (which
+// holds txoe_top as `dut`). Compiled once per Verilated model with
+//   TXOE_DATA_W     the DATA_W parameter (e.g. 64)
+//   TXOE_MODEL      the Verilated class (--prefix, e.g. Vtxoe_w64)
+//   TXOE_MODEL_H    its header, quoted (e.g. "Vtxoe_w64.h")
+//   TXOE_FN_PREFIX  prefix of the exported functions (e.g. txoe_w64_, txoe_w64_vcd_)
+//   TXOE_TRACE_VCD  defined for a model Verilated with --trace (VCD), else --trace-fst
+//   TXOE_SYMS_H     optional: the model's __Syms header, quoted (ports accessed on the root)
+// and exports <prefix>{new,trace_open,trace_close,cycle,error,free}. Everything else has
+// internal linkage, so several models link into one library.
+//
+// Time. Cycle c is c ns: the simulation time ($time in the RTL) is c ns while cycle c is
+// applied, and a trace (resolution 1 ps) shows cycle c from c ns, so GTKWave's time axis
+// reads in cycles (and matches the pcap timestamps, 1 ns per cycle).
+//
+// Clocking. Untraced, one cycle is: inputs applied with clk low, eval, outputs sampled,
+// clk high, eval (the rising edge). Traced, the dump shows every signal of cycle c from its
+// rising edge at c ns, the falling edge at c + 0.5 ns: inputs (and the model's expected
+// values) applied with clk still high from the last edge, eval, outputs sampled, dump at
+// c ns; clk low, eval, dump at c + 0.5 ns; clk high, eval (the edge that ends cycle c,
+// shown at c + 1 ns by the next dump). Both leave clk high, so a trace may open at any
+// cycle.
 
 #include "hooks.h"
 #include "shim.h"
@@ -16,7 +31,11 @@
 #include TXOE_SYMS_H
 #endif
 #include "verilated.h"
+#ifdef TXOE_TRACE_VCD
+#include "verilated_vcd_c.h"
+#else
 #include "verilated_fst_c.h"
+#endif
 
 #include <cerrno>
 #include <cstdio>
@@ -26,13 +45,13 @@
 #include <string>
 #include <type_traits>
 
-#if !defined(TXOE_DATA_W) || !defined(TXOE_MODEL)
-#error "TXOE_DATA_W and TXOE_MODEL must be defined"
+#if !defined(TXOE_DATA_W) || !defined(TXOE_MODEL) || !defined(TXOE_FN_PREFIX)
+#error "TXOE_DATA_W, TXOE_MODEL and TXOE_FN_PREFIX must be defined"
 #endif
 
 #define TXOE_CAT2(a, b) a##b
 #define TXOE_CAT(a, b) TXOE_CAT2(a, b)
-#define TXOE_FN(name) TXOE_CAT(TXOE_CAT(TXOE_CAT(txoe_w, TXOE_DATA_W), _), name)
+#define TXOE_FN(name) TXOE_CAT(TXOE_FN_PREFIX, name)
 
 namespace {
 
@@ -41,11 +60,26 @@ constexpr unsigned kStrbW = kDataW / 8;
 static_assert(kDataW >= 8 && kDataW <= 512 && kDataW % 8 == 0, "DATA_W out of range");
 
 using Model = TXOE_MODEL;
+#ifdef TXOE_TRACE_VCD
+using TraceFile = VerilatedVcdC;
+constexpr const char* kTraceKind = "VCD";
+#else
+using TraceFile = VerilatedFstC;
+constexpr const char* kTraceKind = "FST";
+#endif
+
+// Trace ticks per cycle at the trace resolution below.
+constexpr uint64_t kTicks = 1000;
+constexpr const char* kTraceResolution = "1ps";
+// Simulation time units (the model's precision, 1 ps) per cycle.
+constexpr uint64_t kSimPerCycle = 1000;
 
 struct Instance {
     std::unique_ptr<VerilatedContext> ctx;
     std::unique_ptr<Model> top;
-    std::unique_ptr<VerilatedFstC> fst;
+    std::unique_ptr<TraceFile> trace;
+    // A model takes one trace in its life (Verilator binds it to the first trace file).
+    bool traced = false;
     uint64_t cycle = 0;
     std::string error;
 };
@@ -163,6 +197,45 @@ void sample(const P* t, TxoeOutputs* out) {
     out->irq = t->irq & 1;
 }
 
+template <typename P>
+void expect(P* t, const TxoeExpected* e) {
+    const TxoeOutputs* o = &e->out;
+    t->exp_s_axil_awready = o->s_axil_awready;
+    t->exp_s_axil_wready = o->s_axil_wready;
+    t->exp_s_axil_bvalid = o->s_axil_bvalid;
+    t->exp_s_axil_bresp = o->s_axil_bresp & 3;
+    t->exp_s_axil_arready = o->s_axil_arready;
+    t->exp_s_axil_rvalid = o->s_axil_rvalid;
+    t->exp_s_axil_rdata = o->s_axil_rdata;
+    t->exp_s_axil_rresp = o->s_axil_rresp & 3;
+    t->exp_m_axi_awvalid = o->m_axi_awvalid;
+    t->exp_m_axi_awaddr = o->m_axi_awaddr;
+    t->exp_m_axi_awlen = o->m_axi_awlen;
+    t->exp_m_axi_awsize = o->m_axi_awsize & 7;
+    t->exp_m_axi_awburst = o->m_axi_awburst & 3;
+    t->exp_m_axi_wvalid = o->m_axi_wvalid;
+    put_bus(t->exp_m_axi_wdata, o->m_axi_wdata, kDataW);
+    put_bus(t->exp_m_axi_wstrb, &o->m_axi_wstrb, kStrbW);
+    t->exp_m_axi_wlast = o->m_axi_wlast;
+    t->exp_m_axi_bready = o->m_axi_bready;
+    t->exp_m_axi_arvalid = o->m_axi_arvalid;
+    t->exp_m_axi_araddr = o->m_axi_araddr;
+    t->exp_m_axi_arlen = o->m_axi_arlen;
+    t->exp_m_axi_arsize = o->m_axi_arsize & 7;
+    t->exp_m_axi_arburst = o->m_axi_arburst & 3;
+    t->exp_m_axi_rready = o->m_axi_rready;
+    t->exp_m_axis_tx_tvalid = o->m_axis_tx_tvalid;
+    put_bus(t->exp_m_axis_tx_tdata, o->m_axis_tx_tdata, kDataW);
+    put_bus(t->exp_m_axis_tx_tkeep, &o->m_axis_tx_tkeep, kStrbW);
+    t->exp_m_axis_tx_tlast = o->m_axis_tx_tlast;
+    t->exp_irq = o->irq;
+    t->exp_tx_state_i = e->tx_state & 0x7;
+    t->exp_wr_state_i = e->wr_state & 0x7;
+    t->exp_ipv4_id = e->ipv4_id;
+    t->exp_ipv6_id = e->ipv6_id;
+    t->exp_cplq_count = e->cplq_count & 0x3F;
+}
+
 void copy_error(const std::string& msg, char* err, size_t err_len) {
     if (!err || err_len == 0) return;
     const size_t n = msg.size() < err_len - 1 ? msg.size() : err_len - 1;
@@ -170,40 +243,54 @@ void copy_error(const std::string& msg, char* err, size_t err_len) {
     err[n] = '\0';
 }
 
+// Open `path` as this instance's trace, from its next cycle on. 0 on success; else -1 and a
+// message in `err`.
+int open_trace(Instance* s, const char* path, char* err, size_t err_len) {
+    if (s->traced) {
+        copy_error("this instance already had a trace (one trace per instance)", err, err_len);
+        return -1;
+    }
+    // The trace writers do not survive a file they cannot create: check first.
+    std::FILE* f = std::fopen(path, "wb");
+    if (!f) {
+        copy_error(std::string("cannot create ") + kTraceKind + " trace file " + path + ": " +
+                       std::strerror(errno),
+                   err, err_len);
+        return -1;
+    }
+    std::fclose(f);
+    Verilated::threadContextp(s->ctx.get());
+    s->traced = true;
+    s->trace = std::make_unique<TraceFile>();
+    s->trace->set_time_resolution(kTraceResolution);
+    s->top->trace(s->trace.get(), 99);
+    s->trace->open(path);
+    if (!s->trace->isOpen()) {
+        s->trace.reset();
+        copy_error(std::string("cannot open ") + kTraceKind + " trace file " + path, err, err_len);
+        return -1;
+    }
+    return 0;
+}
+
 }  // namespace
 
 extern "C" {
 
 // A new instance with its own VerilatedContext; with `trace` non-null, every cycle is
-// dumped to that FST file. Returns null (and a message in `err`) on failure.
+// dumped to that file. Returns null (and a message in `err`) on failure.
 void* TXOE_FN(new)(const char* trace, char* err, size_t err_len) {
-    if (trace) {
-        // The FST writer does not survive a file it cannot create: check first.
-        std::FILE* f = std::fopen(trace, "wb");
-        if (!f) {
-            copy_error(std::string("cannot create FST trace file ") + trace + ": " +
-                           std::strerror(errno),
-                       err, err_len);
-            return nullptr;
-        }
-        std::fclose(f);
-    }
     std::unique_ptr<Instance> s;
     try {
         s = std::make_unique<Instance>();
         s->ctx = std::make_unique<VerilatedContext>();
         Verilated::threadContextp(s->ctx.get());
-        if (trace) s->ctx->traceEverOn(true);
+        // Before construction, so that a trace can be opened at any later cycle.
+        s->ctx->traceEverOn(true);
         s->top = std::make_unique<Model>(s->ctx.get(), "TOP");
-        if (trace) {
-            s->fst = std::make_unique<VerilatedFstC>();
-            s->top->trace(s->fst.get(), 99);
-            s->fst->open(trace);
-            if (!s->fst->isOpen()) {
-                copy_error(std::string("cannot open FST trace file ") + trace, err, err_len);
-                s->top->final();
-                return nullptr;
-            }
+        if (trace && open_trace(s.get(), trace, err, err_len) != 0) {
+            s->top->final();
+            return nullptr;
         }
     } catch (const TxoeVlFatal& e) {
         copy_error(e.message, err, err_len);
@@ -219,10 +306,33 @@ void* TXOE_FN(new)(const char* trace, char* err, size_t err_len) {
     return s.release();
 }
 
-// One clock cycle: inputs applied, clk low and settled, outputs sampled (dumped at time
-// 2c), then the rising edge (dumped at 2c+1). Returns 0, or 1 once the model has stopped
-// on an error (then `out` is not written; see txoe_w<W>_error).
-int TXOE_FN(cycle)(void* p, const TxoeInputs* in, TxoeOutputs* out) {
+// Start dumping to `path` from the next cycle on (cycle c at c ns, as if the trace had been
+// open from cycle 0). 0 on success; else -1 and a message in `err`.
+int TXOE_FN(trace_open)(void* p, const char* path, char* err, size_t err_len) {
+    Instance* s = static_cast<Instance*>(p);
+    try {
+        return open_trace(s, path, err, err_len);
+    } catch (const TxoeVlFatal& e) {
+        copy_error(e.message, err, err_len);
+    } catch (const std::exception& e) {
+        copy_error(e.what(), err, err_len);
+    }
+    return -1;
+}
+
+// Flush and close the trace; later cycles are not dumped.
+void TXOE_FN(trace_close)(void* p) {
+    Instance* s = static_cast<Instance*>(p);
+    if (s->trace) {
+        s->trace->close();
+        s->trace.reset();
+    }
+}
+
+// One clock cycle (see the top of this file); `exp`, when non-null and a trace is open,
+// drives the wrapper's exp_* inputs. Returns 0, or 1 once the model has stopped on an
+// error (then `out` is not written; see <prefix>error).
+int TXOE_FN(cycle)(void* p, const TxoeInputs* in, const TxoeExpected* exp, TxoeOutputs* out) {
     Instance* s = static_cast<Instance*>(p);
     if (!s->error.empty()) return 1;
     Model* t = s->top.get();
@@ -232,15 +342,27 @@ int TXOE_FN(cycle)(void* p, const TxoeInputs* in, TxoeOutputs* out) {
         const uint64_t c = s->cycle;
         auto& io = ports(t);
         drive(&io, in);
-        ctx->time(2 * c);
-        io.clk = 0;
-        t->eval();
-        sample(&io, out);
-        if (s->fst) s->fst->dump(2 * c);
-        ctx->time(2 * c + 1);
+        ctx->time(kSimPerCycle * c);
+        if (TraceFile* tf = s->trace.get()) {
+            io.trace_on = 1;
+            io.cycle = c;
+            if (exp) expect(&io, exp);
+            t->eval();
+            sample(&io, out);
+            tf->dump(kTicks * c);
+            io.clk = 0;
+            ctx->time(kSimPerCycle * c + kSimPerCycle / 2);
+            t->eval();
+            tf->dump(kTicks * c + kTicks / 2);
+        } else {
+            io.trace_on = 0;
+            io.clk = 0;
+            t->eval();
+            sample(&io, out);
+        }
         io.clk = 1;
+        ctx->time(kSimPerCycle * (c + 1));
         t->eval();
-        if (s->fst) s->fst->dump(2 * c + 1);
         s->cycle = c + 1;
         if (!txoe_vl_output.empty()) txoe_vl_output_flush();
     } catch (const TxoeVlFatal& e) {
@@ -251,7 +373,7 @@ int TXOE_FN(cycle)(void* p, const TxoeInputs* in, TxoeOutputs* out) {
         s->error = "unknown C++ exception in eval";
     }
     if (!s->error.empty()) {
-        if (s->fst) s->fst->flush();
+        if (s->trace) s->trace->flush();
         return 1;
     }
     return 0;
@@ -274,8 +396,8 @@ void TXOE_FN(free)(void* p) {
         // The instance is being dropped: a failing final block has nothing left to stop.
     }
     txoe_vl_output_flush();
-    if (s->fst) s->fst->close();
-    s->fst.reset();
+    if (s->trace) s->trace->close();
+    s->trace.reset();
     s->top.reset();
     s->ctx.reset();
     // Leave no pointer to the freed context in the runtime's thread and last-used slots.

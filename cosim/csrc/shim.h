@@ -73,12 +73,24 @@ typedef struct TxoeOutputs {
     bool irq;
 } TxoeOutputs;
 
+// What the model expected on one cycle, for the `exp_*` inputs of the lockstep wrapper
+// (cosim/sv/txoe_tb_top.sv): its outputs, and its state in the RTL's encodings
+// (txoe_cosim::Expected on the Rust side).
+typedef struct TxoeExpected {
+    TxoeOutputs out;
+    uint8_t tx_state;
+    uint8_t wr_state;
+    uint8_t cplq_count;
+    uint16_t ipv4_id;
+    uint32_t ipv6_id;
+} TxoeExpected;
+
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-// Writes sizeof and the offset of every field of TxoeInputs, then of TxoeOutputs, into
-// out[0..n]; returns the number of words the full list has.
+// Writes sizeof and the offset of every field of TxoeInputs, then of TxoeOutputs, then of
+// TxoeExpected, into out[0..n]; returns the number of words the full list has.
 size_t txoe_shim_layout(uint64_t* out, size_t n);
 
 #ifdef __cplusplus

@@ -106,6 +106,15 @@ impl RunReport {
             _ => None,
         }
     }
+    /// The cycle the run failed on: a mismatch, an environment error or a stopped device
+    /// (not a timeout, which is no one cycle's fault).
+    pub fn failure_cycle(&self) -> Option<u64> {
+        match &self.failure {
+            Some(Failure::Mismatch { cycle, .. }) | Some(Failure::Stopped { cycle, .. }) => Some(*cycle),
+            Some(Failure::Env(e)) => Some(e.cycle),
+            Some(Failure::Timeout { .. }) | None => None,
+        }
+    }
 }
 
 impl fmt::Display for RunReport {
@@ -293,7 +302,11 @@ fn clock(dev: &mut dyn Device, inp: &Inputs) -> Result<Outputs, String> {
     })
 }
 
-/// Cycle `c`: drive, clock both sides, compare, follow and diff transactions, observe.
+/// Cycle `c`: drive, clock both sides, compare, follow and diff transactions, observe
+/// (also on a mismatch when `observe_mismatch`, for a run that goes on past it).
+// The hot loop's state is passed apart rather than bundled so that each stays a plain
+// reborrow in the caller.
+#[allow(clippy::too_many_arguments)]
 #[inline]
 fn one_cycle(
     c: u64,
@@ -303,6 +316,7 @@ fn one_cycle(
     rtl: Option<&mut (dyn Device + '_)>,
     tracker: &mut Tracker,
     diffs: &mut Vec<FieldDiff>,
+    observe_mismatch: bool,
 ) -> Result<(), Failure> {
     let stopped =
         |device: &str, message| Failure::Stopped { cycle: c, device: device.into(), message };
@@ -315,12 +329,20 @@ fn one_cycle(
             compare_into(data_w, &m, &r, diffs);
             if !diffs.is_empty() {
                 let diffs = tracker.locate(&m, &r, std::mem::take(diffs));
+                if observe_mismatch {
+                    // The run goes on past the mismatch: the environment sees this cycle.
+                    // Its own complaint, if any, comes after the mismatch and is dropped.
+                    let _ = env.observe(c, &inp, &r);
+                }
                 return Err(Failure::Mismatch { cycle: c, diffs });
             }
             tracker.step(&inp, &m, Some(&r));
             if tracker.has_finished() {
                 tracker.diff_finished(diffs);
                 if !diffs.is_empty() {
+                    if observe_mismatch {
+                        let _ = env.observe(c, &inp, &r);
+                    }
                     return Err(Failure::Mismatch { cycle: c, diffs: std::mem::take(diffs) });
                 }
             }
@@ -334,6 +356,22 @@ fn one_cycle(
     env.observe(c, &inp, shown).map_err(Failure::Env)
 }
 
+/// A cycle after the sides have diverged: drive, clock both, let the environment observe
+/// the RTL. Nothing is compared any more.
+fn diverged_cycle(
+    c: u64,
+    env: &mut dyn Environment,
+    model: &mut (dyn Device + '_),
+    rtl: &mut (dyn Device + '_),
+) -> Result<(), Failure> {
+    let stopped =
+        |device: &str, message| Failure::Stopped { cycle: c, device: device.into(), message };
+    let inp = env.drive(c);
+    clock(model, &inp).map_err(|e| stopped("model", e))?;
+    let r = clock(rtl, &inp).map_err(|e| stopped("rtl", e))?;
+    env.observe(c, &inp, &r).map_err(Failure::Env)
+}
+
 /// Clock `model` (and `rtl`, when given) with the inputs `env` drives until `env` is
 /// finished, the first mismatch, an environment error, a device that stops (panics), or
 /// `max_cycles`.
@@ -342,6 +380,22 @@ pub fn run(
     model: &mut dyn Device,
     rtl: Option<&mut dyn Device>,
     opts: &RunOptions,
+) -> RunReport {
+    run_past_mismatch(env, model, rtl, opts, 0)
+}
+
+/// [`run`], but after the first mismatch both sides go on being clocked for `after` more
+/// cycles, the environment observing the RTL and nothing compared, so that a waveform
+/// shows what followed the divergence. The report is that of the first mismatch (its
+/// `cycles` counts the extra cycles); an environment error or a stopped device after it
+/// ends the run early, so do the finished environment and `max_cycles`. With `after == 0`
+/// or without an RTL this is [`run`].
+pub fn run_past_mismatch(
+    env: &mut dyn Environment,
+    model: &mut dyn Device,
+    rtl: Option<&mut dyn Device>,
+    opts: &RunOptions,
+    after: u64,
 ) -> RunReport {
     let data_w = model.data_width();
     let lockstep = rtl.is_some();
@@ -380,10 +434,25 @@ pub fn run(
                 rtl.as_deref_mut(),
                 &mut tracker,
                 &mut diffs,
+                after > 0,
             );
             cycle += 1;
-            if let Err(f) = outcome {
-                break 'run Some(f);
+            match outcome {
+                Ok(()) => {}
+                Err(f @ Failure::Mismatch { .. }) if after > 0 => {
+                    let until = cycle - 1 + after;
+                    if let Some(r) = rtl.as_deref_mut() {
+                        while cycle <= until && cycle < opts.max_cycles && !env.finished() {
+                            let step = diverged_cycle(cycle, &mut *env, &mut *model, &mut *r);
+                            cycle += 1;
+                            if step.is_err() {
+                                break;
+                            }
+                        }
+                    }
+                    break 'run Some(f);
+                }
+                Err(f) => break 'run Some(f),
             }
             if opts.progress_every != 0 && cycle % opts.progress_every == 0 {
                 let now = Instant::now();

@@ -1,9 +1,15 @@
 //! The Verilated RTL behind [`Device`].
 //!
-//! `build.rs` Verilates `txoe_top` once per width in `TXOE_DATA_WIDTHS` and links the
-//! models with the `extern "C"` shim of `csrc/shim.cpp`; this module wraps one instance.
-//! Each [`Rtl`] owns its `VerilatedContext`, so instances are independent (and may live
-//! on different threads).
+//! `build.rs` Verilates the lockstep wrapper `txoe_tb_top` (`sv/`, holding `txoe_top` as
+//! `dut`) once per width in `TXOE_DATA_WIDTHS` with FST tracing, and once more with VCD
+//! tracing for the widths in `TXOE_VCD_WIDTHS`, and links the models with the `extern "C"`
+//! shim of `csrc/shim.cpp`; this module wraps one instance. Each [`Rtl`] owns its
+//! `VerilatedContext`, so instances are independent (and may live on different threads).
+//!
+//! A trace shows cycle `c` from `c` ns (its rising edge) to `c + 1` ns, the falling edge at
+//! `c + 0.5` ns (resolution 1 ps), so GTKWave's time axis reads in cycles; it may be
+//! opened at any cycle ([`Rtl::open_trace`]) and shows, beside the RTL, whatever
+//! [`Expected`] values the caller passes with each cycle.
 
 use std::ffi::{c_char, c_int, c_void, CStr, CString};
 use std::path::{Path, PathBuf};
@@ -12,11 +18,32 @@ use std::sync::OnceLock;
 
 use txoe_model::ports::{Device, Inputs, Outputs};
 
-/// Waveform formats. Only FST is built; `Vcd` is kept so a VCD build can be added.
+use crate::expect::Expected;
+
+/// Waveform formats. Every built width has FST; VCD only the widths in `TXOE_VCD_WIDTHS`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TraceFormat {
     Fst,
     Vcd,
+}
+
+impl std::fmt::Display for TraceFormat {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            TraceFormat::Fst => "FST",
+            TraceFormat::Vcd => "VCD",
+        })
+    }
+}
+
+impl TraceFormat {
+    /// The file extension: `fst` or `vcd`.
+    pub fn extension(self) -> &'static str {
+        match self {
+            TraceFormat::Fst => "fst",
+            TraceFormat::Vcd => "vcd",
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -25,8 +52,10 @@ pub enum RtlError {
     VerilatorMissing,
     #[error("no Verilated build for DATA_W={0} (built: {1:?}); set TXOE_DATA_WIDTHS and rebuild")]
     WidthNotBuilt(u32, Vec<u32>),
-    #[error("this build has no {0:?} tracing")]
-    TraceNotBuilt(TraceFormat),
+    #[error("this build has no {0} tracing for DATA_W={1} (VCD is built for the widths in TXOE_VCD_WIDTHS: {2:?}); set it and rebuild, or use FST")]
+    TraceNotBuilt(TraceFormat, u32, Vec<u32>),
+    #[error("this instance already has had a trace (one per instance)")]
+    TraceTwice,
     #[error("cannot open trace file {path}: {message}")]
     TraceOpen { path: PathBuf, message: String },
     #[error("the C++ port structs do not match txoe_model::ports: {0}")]
@@ -37,18 +66,22 @@ pub enum RtlError {
     Stopped { cycle: u64, message: String },
 }
 
-/// Entry points of one Verilated width (generated table, see `build.rs`).
+/// Entry points of one Verilated model (generated table, see `build.rs`).
 struct Backend {
     data_w: u32,
+    format: TraceFormat,
     new: unsafe extern "C" fn(*const c_char, *mut c_char, usize) -> *mut c_void,
-    cycle: unsafe extern "C" fn(*mut c_void, *const Inputs, *mut Outputs) -> c_int,
+    trace_open: unsafe extern "C" fn(*mut c_void, *const c_char, *mut c_char, usize) -> c_int,
+    trace_close: unsafe extern "C" fn(*mut c_void),
+    cycle: unsafe extern "C" fn(*mut c_void, *const Inputs, *const Expected, *mut Outputs) -> c_int,
     error: unsafe extern "C" fn(*const c_void) -> *const c_char,
     free: unsafe extern "C" fn(*mut c_void),
 }
 
 #[allow(dead_code, unused_imports)]
 mod ffi {
-    use super::Backend;
+    use super::{Backend, TraceFormat};
+    use crate::expect::Expected;
     use std::ffi::{c_char, c_int, c_void};
     use txoe_model::ports::{Inputs, Outputs};
     include!(concat!(env!("OUT_DIR"), "/txoe_rtl_ffi.rs"));
@@ -61,6 +94,8 @@ pub struct Rtl {
     handle: NonNull<c_void>,
     cycles: u64,
     trace: Option<PathBuf>,
+    /// A trace was opened once (it cannot be opened again).
+    traced: bool,
     stopped: Option<String>,
 }
 
@@ -72,7 +107,12 @@ unsafe impl Send for Rtl {}
 impl Rtl {
     /// Widths Verilated into this build.
     pub fn available_widths() -> Vec<u32> {
-        ffi::BACKENDS.iter().map(|b| b.data_w).collect()
+        Self::widths_with(TraceFormat::Fst)
+    }
+
+    /// Widths Verilated with tracing in `format`.
+    pub fn widths_with(format: TraceFormat) -> Vec<u32> {
+        ffi::BACKENDS.iter().filter(|b| b.format == format).map(|b| b.data_w).collect()
     }
 
     /// The Verilator that built the RTL (`verilator --version`), empty without one.
@@ -82,20 +122,31 @@ impl Rtl {
 
     /// A fresh RTL instance (own VerilatedContext); `trace` dumps every cycle to the file.
     pub fn new(data_w: u32, trace: Option<(PathBuf, TraceFormat)>) -> Result<Rtl, RtlError> {
+        match trace {
+            None => Self::create(data_w, TraceFormat::Fst, None),
+            Some((path, format)) => Self::create(data_w, format, Some(path)),
+        }
+    }
+
+    /// A fresh RTL instance without a trace, built so that [`Rtl::open_trace`] writes
+    /// `format`.
+    pub fn new_traceable(data_w: u32, format: TraceFormat) -> Result<Rtl, RtlError> {
+        Self::create(data_w, format, None)
+    }
+
+    fn create(data_w: u32, format: TraceFormat, trace_path: Option<PathBuf>) -> Result<Rtl, RtlError> {
         if cfg!(txoe_no_verilator) {
             return Err(RtlError::VerilatorMissing);
         }
+        if !ffi::BACKENDS.iter().any(|b| b.data_w == data_w) {
+            return Err(RtlError::WidthNotBuilt(data_w, Self::available_widths()));
+        }
         let backend = ffi::BACKENDS
             .iter()
-            .find(|b| b.data_w == data_w)
-            .ok_or_else(|| RtlError::WidthNotBuilt(data_w, Self::available_widths()))?;
+            .find(|b| b.data_w == data_w && b.format == format)
+            .ok_or_else(|| RtlError::TraceNotBuilt(format, data_w, Self::widths_with(format)))?;
         check_layout()?;
 
-        let trace_path = match trace {
-            None => None,
-            Some((_, TraceFormat::Vcd)) => return Err(RtlError::TraceNotBuilt(TraceFormat::Vcd)),
-            Some((path, TraceFormat::Fst)) => Some(path),
-        };
         let c_path = match &trace_path {
             Some(p) => Some(path_to_cstring(p)?),
             None => None,
@@ -118,7 +169,60 @@ impl Rtl {
                 _ => RtlError::Construct(message),
             });
         };
-        Ok(Rtl { data_w, backend, handle, cycles: 0, trace: trace_path, stopped: None })
+        let traced = trace_path.is_some();
+        Ok(Rtl { data_w, backend, handle, cycles: 0, trace: trace_path, traced, stopped: None })
+    }
+
+    /// The trace format this instance writes (or would write once opened).
+    pub fn trace_format(&self) -> TraceFormat {
+        self.backend.format
+    }
+
+    /// Dump every cycle from the next one on to `path` (in this instance's format), with the
+    /// same times as a trace opened at cycle 0. One trace per instance.
+    pub fn open_trace(&mut self, path: &Path) -> Result<(), RtlError> {
+        if self.traced {
+            return Err(RtlError::TraceTwice);
+        }
+        let c_path = path_to_cstring(path)?;
+        let mut err = vec![0u8; 1024];
+        // SAFETY: `handle` is live; `c_path` outlives the call; `err` is writable.
+        let rc = unsafe {
+            (self.backend.trace_open)(self.handle.as_ptr(), c_path.as_ptr(), err.as_mut_ptr().cast(), err.len())
+        };
+        if rc != 0 {
+            let message = CStr::from_bytes_until_nul(&err)
+                .map(|c| c.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            return Err(RtlError::TraceOpen { path: path.to_path_buf(), message });
+        }
+        self.traced = true;
+        self.trace = Some(path.to_path_buf());
+        Ok(())
+    }
+
+    /// Flush and close the trace, if one is open; later cycles are not dumped.
+    pub fn close_trace(&mut self) {
+        // SAFETY: `handle` is live.
+        unsafe { (self.backend.trace_close)(self.handle.as_ptr()) }
+    }
+
+    /// One cycle, with what the model expected on it shown beside the RTL's signals in the
+    /// trace (ignored while no trace is open).
+    #[inline]
+    pub fn cycle_expect(&mut self, inp: &Inputs, exp: Option<&Expected>, out: &mut Outputs) -> Result<(), RtlError> {
+        if self.stopped.is_some() {
+            return Err(self.stopped_error());
+        }
+        let exp = exp.map_or(std::ptr::null(), |e| e as *const Expected);
+        // SAFETY: as in `cycle_into`; `exp` is null or a valid `#[repr(C)]` struct whose
+        // layout `check_layout` verified.
+        let rc = unsafe { (self.backend.cycle)(self.handle.as_ptr(), inp, exp, out) };
+        if rc != 0 {
+            return Err(self.record_stop());
+        }
+        self.cycles += 1;
+        Ok(())
     }
 
     /// One clock cycle, or the error that stopped the model (a failed assertion, `$fatal`,
@@ -137,7 +241,7 @@ impl Rtl {
         }
         // SAFETY: `handle` is a live instance of this backend; `inp`/`out` are valid
         // `#[repr(C)]` structs whose layout `check_layout` verified against the shim.
-        let rc = unsafe { (self.backend.cycle)(self.handle.as_ptr(), inp, out) };
+        let rc = unsafe { (self.backend.cycle)(self.handle.as_ptr(), inp, std::ptr::null(), out) };
         if rc != 0 {
             return Err(self.record_stop());
         }
@@ -170,8 +274,8 @@ impl Rtl {
         self.cycles
     }
 
-    /// The trace file this instance writes, if any. Time `2c` shows cycle `c` before its
-    /// rising edge, time `2c + 1` after it.
+    /// The trace file this instance writes (or wrote), if any. Cycle `c` is shown from `c`
+    /// ns (the rising edge that starts it); the falling edge is at `c + 0.5` ns.
     pub fn trace_path(&self) -> Option<&Path> {
         self.trace.as_deref()
     }
@@ -226,7 +330,7 @@ fn path_to_cstring(p: &Path) -> Result<CString, RtlError> {
     })
 }
 
-/// Sizes and field offsets of [`Inputs`] and [`Outputs`], in the order of
+/// Sizes and field offsets of [`Inputs`], [`Outputs`] and [`Expected`], in the order of
 /// `txoe_shim_layout` (`csrc/common.cpp`).
 pub(crate) fn rust_layout() -> Vec<u64> {
     use std::mem::{offset_of, size_of};
@@ -245,7 +349,8 @@ pub(crate) fn rust_layout() -> Vec<u64> {
         m_axi_awburst, m_axi_awaddr, m_axi_wstrb, m_axi_wdata, m_axi_arvalid, m_axi_rready,
         m_axi_arlen, m_axi_arsize, m_axi_arburst, m_axi_araddr, m_axis_tx_tvalid,
         m_axis_tx_tlast, m_axis_tx_tkeep, m_axis_tx_tdata, irq);
-    inputs.iter().chain(outputs.iter()).copied().collect()
+    let expected = offsets!(Expected; out, tx_state, wr_state, cplq_count, ipv4_id, ipv6_id);
+    inputs.iter().chain(outputs.iter()).chain(expected.iter()).copied().collect()
 }
 
 /// Compare the shim's struct layout with Rust's, once per process.

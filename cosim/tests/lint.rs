@@ -45,3 +45,41 @@ fn rtl_lints_clean_at_every_width() {
         );
     }
 }
+
+/// The lockstep wrapper (`cosim/sv/`, simulation only) lints clean around the RTL too, its
+/// waivers in `cosim/sv/tb.vlt`.
+#[test]
+fn lockstep_wrapper_lints_clean_at_every_width() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let rtl = root.join("../rtl");
+    let tb = root.join("sv");
+    let rtl_files: Vec<String> = std::fs::read_to_string(rtl.join("files.f"))
+        .expect("rtl/files.f lists the sources")
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| rtl.join(l.trim()).display().to_string())
+        .collect();
+    let tb_files = ["txoe_tb_pkg.sv", "txoe_tb_wdecode.sv", "txoe_tb_top.sv"].map(|f| tb.join(f));
+    for w in [64, 128, 256, 512] {
+        let out = Command::new("verilator")
+            .args(["--lint-only", "-Wall", "--top-module", "txoe_tb_top", &format!("-GDATA_W={w}")])
+            .arg(rtl.join("lint.vlt"))
+            .arg(tb.join("tb.vlt"))
+            .args(&rtl_files)
+            .args(&tb_files)
+            .output();
+        let out = match out {
+            Ok(o) => o,
+            Err(e) => {
+                assert!(std::env::var("CI").as_deref() != Ok("true"), "verilator not found in CI: {e}");
+                eprintln!("SKIPPED: Verilator not found ({e})");
+                return;
+            }
+        };
+        assert!(
+            out.status.success(),
+            "wrapper lint at DATA_W={w} failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}

@@ -47,6 +47,48 @@ fn writes_an_fst_trace() {
 }
 
 #[test]
+fn writes_a_vcd_trace_where_built() {
+    if rtl_or_skip(64).is_none() {
+        return;
+    }
+    let widths = Rtl::widths_with(TraceFormat::Vcd);
+    assert!(!widths.is_empty(), "no VCD build (TXOE_VCD_WIDTHS=none?)");
+    for w in widths {
+        let path = temp_path("smoke.vcd");
+        let mut rtl = Rtl::new(w, Some((path.clone(), TraceFormat::Vcd))).unwrap();
+        assert_eq!(rtl.trace_format(), TraceFormat::Vcd);
+        for c in 0..20 {
+            rtl.cycle(&Inputs { rst: c < 10, ..Inputs::default() });
+        }
+        drop(rtl);
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        std::fs::remove_file(&path).ok();
+        assert!(text.contains("$enddefinitions"), "not a VCD file");
+        assert!(text.contains("exp_m_axis_tx_tdata"), "the wrapper's expected values are traced");
+    }
+}
+
+#[test]
+fn a_trace_opened_late_starts_at_its_cycle_and_only_once() {
+    let Some(_) = rtl_or_skip(64) else { return };
+    let path = temp_path("late.fst");
+    let mut rtl = Rtl::new_traceable(64, TraceFormat::Fst).unwrap();
+    for _ in 0..30 {
+        rtl.cycle(&reset());
+    }
+    rtl.open_trace(&path).unwrap();
+    for _ in 0..10 {
+        rtl.cycle(&reset());
+    }
+    rtl.close_trace();
+    assert!(matches!(rtl.open_trace(&path), Err(RtlError::TraceTwice)));
+    rtl.cycle(&reset());
+    drop(rtl);
+    assert!(std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0) > 0);
+    std::fs::remove_file(&path).ok();
+}
+
+#[test]
 fn two_traced_instances_and_another_thread() {
     let (pa, pb) = (temp_path("a.fst"), temp_path("b.fst"));
     let Some(mut a) = rtl_or_skip_with(64, Some((pa.clone(), TraceFormat::Fst))) else { return };
@@ -81,9 +123,14 @@ fn reports_unbuilt_widths_and_formats() {
         Err(RtlError::WidthNotBuilt(24, built)) => assert!(built.contains(&64)),
         other => panic!("expected WidthNotBuilt, got {other:?}"),
     }
-    match Rtl::new(64, Some((temp_path("x.vcd"), TraceFormat::Vcd))) {
-        Err(RtlError::TraceNotBuilt(TraceFormat::Vcd)) => {}
-        other => panic!("expected TraceNotBuilt, got {other:?}"),
+    let vcd = Rtl::widths_with(TraceFormat::Vcd);
+    for w in Rtl::available_widths().into_iter().filter(|w| !vcd.contains(w)) {
+        match Rtl::new(w, Some((temp_path("x.vcd"), TraceFormat::Vcd))) {
+            Err(RtlError::TraceNotBuilt(TraceFormat::Vcd, got, built)) => {
+                assert_eq!((got, built), (w, vcd.clone()));
+            }
+            other => panic!("expected TraceNotBuilt, got {other:?}"),
+        }
     }
     let bad = PathBuf::from("/nonexistent-dir/for/sure/x.fst");
     match Rtl::new(64, Some((bad, TraceFormat::Fst))) {

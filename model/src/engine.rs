@@ -398,6 +398,11 @@ impl Engine {
     fn writer_edge(&mut self, inp: &Inputs, w: &Wires) {
         self.cpl.edge(&w.wr_cfg, inp, &w.wr, w.tx.cpl_push);
     }
+
+    /// The IPv6 fragment ID the next datagram with a fragment header gets.
+    pub fn next_ipv6_frag_id(&self) -> u32 {
+        self.id6.peek()
+    }
 }
 
 /// What the TX engine sees of the other blocks' registers this cycle.

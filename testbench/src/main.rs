@@ -10,9 +10,13 @@ use std::process::ExitCode;
 
 use clap::error::ErrorKind;
 use clap::{Args, CommandFactory, Parser, Subcommand};
-use txoe_testbench::report::{report_text, summary_line};
+use txoe_cosim::{ProbedDevice, TraceFormat};
+use txoe_testbench::inject::Injected;
+use txoe_testbench::report::{report_text, summary_line, waveform_text};
 use txoe_testbench::scenario::{GenKnobs, Scenario};
-use txoe_testbench::{completions, pcap, run_scenario, RunConfig};
+use txoe_testbench::{
+    completions, engine_for, pcap, run_scenario_with, RunConfig, WindowConfig,
+};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -28,7 +32,7 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Cmd {
     /// Run a scenario (the built-in default without a file, a generated one with --seed).
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Print a scenario as JSON: the built-in default, or the one --seed generates.
     Scenario(ScenarioArgs),
 }
@@ -73,12 +77,33 @@ struct RunArgs {
     /// Run the model alone.
     #[arg(long)]
     model_only: bool,
-    /// Write the RTL's waveform as FST.
+    /// Write the whole run's waveform as FST (RTL beside the model's expected values), and
+    /// FILE.gtkw, a GTKWave save file.
     #[arg(long, value_name = "FILE", conflicts_with = "vcd")]
     fst: Option<PathBuf>,
-    /// Write the RTL's waveform as VCD.
+    /// Write the whole run's waveform as VCD (Verilator's VCD writer), and FILE.gtkw.
     #[arg(long, value_name = "FILE")]
     vcd: Option<PathBuf>,
+    /// On a mismatch, re-run the scenario and dump the cycles around it here.
+    #[arg(long, value_name = "DIR", default_value = "txoe-waves")]
+    window_dir: PathBuf,
+    /// Cycles of the mismatch window before the mismatch.
+    #[arg(long, value_name = "N", default_value_t = txoe_testbench::waveform::WINDOW_BEFORE)]
+    window_before: u64,
+    /// Cycles of the mismatch window after the mismatch (also how far a whole-run dump
+    /// goes on past it).
+    #[arg(long, value_name = "N", default_value_t = txoe_testbench::waveform::WINDOW_AFTER)]
+    window_after: u64,
+    /// Format of the mismatch window: fst or vcd.
+    #[arg(long, value_name = "FORMAT", default_value = "fst", value_parser = ["fst", "vcd"])]
+    window_format: String,
+    /// Write no mismatch window.
+    #[arg(long)]
+    no_window: bool,
+    /// Make the model differ from the RTL on frame N (0-based): the lowest bit of its IPv4
+    /// ID flipped in the model's output, to see what a mismatch looks like.
+    #[arg(long, value_name = "N")]
+    inject_mismatch: Option<u64>,
     #[command(flatten)]
     gen: GenArgs,
     /// Cycle budget (default: env.max_cycles, or a generous bound from the sends).
@@ -165,10 +190,17 @@ fn run(a: &RunArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let window = (!a.no_window).then(|| WindowConfig {
+        dir: a.window_dir.clone(),
+        before: a.window_before,
+        after: a.window_after,
+        format: if a.window_format == "vcd" { TraceFormat::Vcd } else { TraceFormat::Fst },
+    });
     let cfg = RunConfig {
         model_only: a.model_only,
         fst: a.fst.clone(),
         vcd: a.vcd.clone(),
+        window,
         progress_every: if a.quiet { 0 } else { a.progress },
         max_cycles: a.max_cycles,
         keep_frames: a.pcap.is_some(),
@@ -182,7 +214,14 @@ fn run(a: &RunArgs) -> ExitCode {
             }
         }
     }
-    let outcome = match run_scenario(&sc, &cfg) {
+    let inject = a.inject_mismatch;
+    let make_model = move |sc: &Scenario| -> Box<dyn ProbedDevice> {
+        match inject {
+            Some(frame) => Box::new(Injected::new(engine_for(sc), frame)),
+            None => Box::new(engine_for(sc)),
+        }
+    };
+    let outcome = match run_scenario_with(&sc, &cfg, &make_model) {
         Ok(o) => o,
         Err(e) => {
             eprintln!("txoe: {e}");
@@ -203,23 +242,8 @@ fn run(a: &RunArgs) -> ExitCode {
             status = 2;
         }
     }
-    if let Some(dump) = &a.fst {
-        // A save file beside the dump, with the marker on the first mismatch if any
-        // (the dump has two time steps per cycle: clk low at 2c, high at 2c+1).
-        let mut name = dump.clone().into_os_string();
-        name.push(".gtkw");
-        let save = PathBuf::from(name);
-        let view = txoe_waves::View {
-            groups: txoe_waves::top_port_groups("TOP.txoe_top"),
-            marker: outcome.report.mismatch_cycle().map(|c| 2 * c),
-        };
-        match txoe_waves::write_gtkw(&save, dump, &view) {
-            Ok(()) => eprintln!("waveform: gtkwave {}", save.display()),
-            Err(e) => {
-                eprintln!("txoe: cannot write {}: {e}", save.display());
-                status = 2;
-            }
-        }
+    if let Some(e) = &outcome.waveform_error {
+        eprintln!("txoe: no waveform: {e}");
     }
     if !a.quiet || !outcome.passed() {
         let s = outcome.stream;
@@ -229,8 +253,16 @@ fn run(a: &RunArgs) -> ExitCode {
             s.span,
             s.percent()
         );
-        print!("{}", report_text(&outcome.report, &outcome.progress, &outcome.stats));
+        let text = report_text(&outcome.report, &outcome.progress, &outcome.stats);
+        // The waveform lines go before the summary, which stays the last line.
+        let (body, summary) = text.trim_end().rsplit_once('\n').unwrap_or(("", text.trim_end()));
+        if !body.is_empty() {
+            println!("{body}");
+        }
+        print!("{}", waveform_text(&outcome));
+        println!("{summary}");
     } else {
+        print!("{}", waveform_text(&outcome));
         println!("{}", summary_line(&outcome.report));
     }
     ExitCode::from(status)

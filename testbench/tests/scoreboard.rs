@@ -208,8 +208,8 @@ fn completion_errors() {
     let good = frame(0, 0xFFFF, 4294967000, true, true, true);
     let e = check_first(&good, ok(699, 1, 0)).unwrap_err();
     assert!(e.contains("bytes 0x2bb (699), expected 0x2bc (700)"), "{e}");
+    // the segment count is checked against the send's length and MSS first
     let e = check_first(&good, ok(700, 2, 0)).unwrap_err();
-    // the segment count follows from len and eff_mss
     assert!(e.contains("segments 0x2 (2), expected 0x1 (1)"), "{e}");
     let e = check_first(&good, ok(700, 1, 7)).unwrap_err();
     assert!(e.contains("cookie 0x7"), "{e}");

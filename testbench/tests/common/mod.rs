@@ -8,11 +8,34 @@ use txoe_testbench::{run_scenario, Outcome, RunConfig};
 
 /// Run `sc` in lockstep and require it to pass; `None` when this build has no RTL for its
 /// width (see `txoe_cosim::rtl_or_skip`: a skip outside CI, a failure under `CI=true`).
+///
+/// With `TXOE_WAVES=fst` (or `vcd`) the whole run is dumped to
+/// `$TXOE_WAVES_DIR/<test name>.fst` (default directory: `<tmp>/txoe-waves`) with a save
+/// file beside it; on a mismatch the window around it is dumped there either way, and the
+/// failure message says how to open it.
 pub fn lockstep(sc: &Scenario) -> Option<Outcome> {
     rtl_or_skip(sc.config.data_width)?;
-    let cfg = RunConfig { progress_every: 0, ..RunConfig::default() };
+    let mut cfg = RunConfig { progress_every: 0, ..RunConfig::default() };
+    let name = std::thread::current().name().unwrap_or("lockstep").to_string();
+    match txoe_testbench::waveform::trace_from_env(&name) {
+        Some((path, txoe_cosim::TraceFormat::Vcd)) => cfg.vcd = Some(path),
+        Some((path, txoe_cosim::TraceFormat::Fst)) => cfg.fst = Some(path),
+        None => {}
+    }
+    if cfg.fst.is_some() || cfg.vcd.is_some() {
+        std::fs::create_dir_all(txoe_testbench::waveform::default_dir()).expect("waveform directory");
+    }
     let out = run_scenario(sc, &cfg).expect("scenario runs");
-    assert!(out.passed(), "lockstep run failed:\n{}\n{}", out.report, out.progress);
+    if out.waveform.is_some() {
+        eprintln!("{}", txoe_testbench::report::waveform_text(&out).trim_end());
+    }
+    assert!(
+        out.passed(),
+        "lockstep run failed:\n{}\n{}\n{}",
+        out.report,
+        out.progress,
+        txoe_testbench::report::waveform_text(&out)
+    );
     assert_eq!(out.report.mismatches, 0);
     assert!(out.report.lockstep, "the run compared against the RTL");
     assert_eq!(out.report.headers_diffed, out.frames.len() as u64, "every frame was diffed");
