@@ -122,7 +122,7 @@ mod tests {
     #[test]
     fn filter_text_is_hex_as_wide_as_the_signal() {
         assert!(TX_STATE.text().starts_with("0 FeIdle\n1 FeDescAr\n"));
-        assert!(TX_STATE.text().contains("\nB TxHalt\n"));
+        assert!(TX_STATE.text().contains("\n5 FeHalt\n"));
         assert!(STATUS.text().contains("\n08 StDmaError\nFF StNone\n"));
     }
 }
