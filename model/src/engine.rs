@@ -6,8 +6,10 @@
 //! 1. **Wires**: every output and every signal that crosses between blocks is computed
 //!    from the state registers and this cycle's inputs alone ([`Engine::wires`]).
 //! 2. **Edge**: each block updates its own state from its own registers and the wires
-//!    (`Csr::edge`, `Engine::tx_edge`, `Engine::writer_edge`). No block reads another
-//!    block's state during the edge, so their order does not matter.
+//!    (`TxEngine::edge` in `tx.rs`, `Csr::edge`, the ID counters, `CplWriter::edge` in
+//!    `engine/writer.rs`). The TX engine's edge also reads the other blocks' registers
+//!    (through `TxEnv`, as they were in the cycle), so it runs first; the others read
+//!    only their own registers and the wires.
 //!
 //! What the engine computes (headers, checksums, IDs, validation) comes from
 //! [`crate::core`]; this file only decides when.
