@@ -11,4 +11,4 @@ pub mod txn;
 pub use env::{EnvError, Environment};
 pub use expect::{Expected, ModelTap, ProbedDevice, TraceWindow, TracedRtl};
 pub use lockstep::{compare, run, run_past_mismatch, Failure, FieldDiff, RunOptions, RunReport};
-pub use rtl::{rtl_or_skip, rtl_or_skip_with, Rtl, RtlError, TraceFormat};
+pub use rtl::{ci_requires_tools, rtl_or_skip, rtl_or_skip_with, Rtl, RtlError, TraceFormat};

@@ -381,9 +381,11 @@ pub fn rtl_or_skip(data_w: u32) -> Option<Rtl> {
     rtl_or_skip_with(data_w, None)
 }
 
-/// True when the environment says RTL tests must not be skipped (`CI=true`).
-fn ci_requires_rtl() -> bool {
-    std::env::var("CI").map(|v| v.eq_ignore_ascii_case("true")).unwrap_or(false)
+/// True when the environment says tests must not skip for a missing tool or build
+/// (`CI=true` or `CI=1`, the same reading `build.rs` makes): every test that needs
+/// Verilator, a Verilated width, tshark or GTKWave fails instead of skipping.
+pub fn ci_requires_tools() -> bool {
+    std::env::var("CI").map(|v| v.eq_ignore_ascii_case("true") || v == "1").unwrap_or(false)
 }
 
 /// [`rtl_or_skip`] with a trace.
@@ -391,14 +393,14 @@ pub fn rtl_or_skip_with(data_w: u32, trace: Option<(PathBuf, TraceFormat)>) -> O
     match Rtl::new(data_w, trace) {
         Ok(rtl) => Some(rtl),
         Err(RtlError::VerilatorMissing) => {
-            if ci_requires_rtl() {
+            if ci_requires_tools() {
                 panic!("Verilator not found and CI=true: the RTL tests cannot be skipped in CI");
             }
             eprintln!("SKIPPED: Verilator not found (RTL DATA_W={data_w} not built)");
             None
         }
         Err(RtlError::WidthNotBuilt(w, built)) => {
-            if ci_requires_rtl() {
+            if ci_requires_tools() {
                 panic!("DATA_W={w} is not Verilated in this build (built: {built:?}) and CI=true: scripts/test.sh sets TXOE_DATA_WIDTHS to the widths the tests use");
             }
             eprintln!(
