@@ -18,13 +18,12 @@ use txoe_testbench::payload::{CQ_BASE, TX_RING_BASE};
 use txoe_testbench::scenario::{Env, GenKnobs, Scenario, Send};
 use txoe_testbench::{run_scenario, Outcome, RunConfig, TbEnv};
 
-/// Run `sc` in lockstep; `None` when this build has no RTL for its width.
+mod common;
+
+/// Run `sc` in lockstep (`common::lockstep`) and check what every run must show;
+/// `None` when this build has no RTL for its width.
 fn lockstep(sc: &Scenario) -> Option<Outcome> {
-    rtl_or_skip(sc.config.data_width)?;
-    let cfg = RunConfig { progress_every: 0, keep_frames: false, ..RunConfig::default() };
-    let out = run_scenario(sc, &cfg).expect("scenario runs");
-    assert!(out.passed(), "lockstep run failed:\n{}\n{}", out.report, out.progress);
-    assert!(out.report.lockstep);
+    let out = common::lockstep(sc)?;
     check_outcome(sc, &out);
     Some(out)
 }

@@ -14,15 +14,9 @@ use txoe_testbench::{Outcome, TbEnv};
 mod common;
 use common::{lockstep, next_id16};
 
-/// The IPv4 ID (bytes 18..20, or 22..24 behind an 802.1Q tag) of every frame.
+/// The IPv4 ID of every frame, parsed with etherparse (every frame here is IPv4).
 fn ipv4_ids(out: &Outcome) -> Vec<u16> {
-    out.frames
-        .iter()
-        .map(|f| {
-            let at = if f.data[12..14] == [0x81, 0x00] { 22 } else { 18 };
-            u16::from_be_bytes([f.data[at], f.data[at + 1]])
-        })
-        .collect()
+    common::seen(out).iter().map(|f| f.ipv4_id.expect("an IPv4 frame")).collect()
 }
 
 fn small_scenario(sends: usize) -> Scenario {

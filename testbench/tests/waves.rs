@@ -41,12 +41,6 @@ fn dumped(sc: &Scenario, dir: &Path, format: TraceFormat) -> Option<Outcome> {
     Some(out)
 }
 
-/// The IPv4 ID of an IPv4 frame (bytes 18..20, or 22..24 behind an 802.1Q tag).
-fn ipv4_id(frame: &[u8]) -> Option<u16> {
-    let at = if frame[12..14] == [0x81, 0x00] { 16 } else { 12 };
-    (frame[at..at + 2] == [0x08, 0x00]).then(|| u16::from_be_bytes([frame[at + 6], frame[at + 7]]))
-}
-
 /// Checks of a passing run's dump at the cycles its frames' last beats left.
 fn check_dump_at_frame_ends(dump: &mut Dump, out: &Outcome, enums: bool) {
     assert_eq!(out.report.mismatches, 0);
@@ -70,7 +64,7 @@ fn check_dump_at_frame_ends(dump: &mut Dump, out: &Outcome, enums: bool) {
         }
         // the IPv4 ID was taken when the header was built: the counter has moved past it,
         // by at most the two later segments whose headers the other slots may hold
-        if let Some(id) = ipv4_id(&f.data) {
+        if let Some(id) = common::parse(&f.data).ipv4_id {
             let counter = dump.u128_at_cycle(&sig("ipv4_id"), c).unwrap();
             assert_eq!(dump.u128_at_cycle(&sig("exp_ipv4_id"), c).unwrap(), counter);
             let ahead = (counter as u32 + 0x8000 - u32::from(id)) % 0x8000;
