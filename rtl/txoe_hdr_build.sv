@@ -17,8 +17,7 @@ module txoe_hdr_build
   input  wire  [15:0]                    ip_id_i,       // IPv4 identification
   input  wire  [31:0]                    frag_id_i,     // IPv6 fragment identification
   input  wire  [31:0]                    payload_sum_i, // big-endian 16-bit word sum
-  output logic [HdrMaxBytes*8-1:0]       hdr_o,         // byte p at bits [8p +: 8]
-  output logic [6:0]                     hdr_len_o
+  output logic [HdrMaxBytes*8-1:0]       hdr_o          // byte p at bits [8p +: 8]
 );
 
   logic [7:0]  b [HdrMaxBytes];
@@ -38,7 +37,6 @@ module txoe_hdr_build
   assign tcp_flags       = {3'b000, 1'b1, psh_i, 2'b00, fin_i};  // ACK, PSH, FIN
   assign l3_at           = ctx_i.vlan_en ? 18 : 14;
   assign l4_at           = l3_at + (!ctx_i.ipv6 ? 20 : ctx_i.frag_hdr ? 48 : 40);
-  assign hdr_len_o       = 7'(l4_at + 20);
 
   // ---------------------------------------------------------------- checksums
   always_comb begin

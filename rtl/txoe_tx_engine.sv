@@ -250,7 +250,6 @@ module txoe_tx_engine
   logic                     ev_fin;
   logic [31:0]              seq_next;
   logic [HdrMaxBytes*8-1:0] hdr_now;
-  logic [6:0]               hdr_len_built;
   logic                     ev_build;
   assign ev_build = ev_q && ev_kind_q == EvOk;
   assign ev_fin   = ev_last_q && desc.flags[FlagFin];
@@ -265,8 +264,7 @@ module txoe_tx_engine
     .ip_id_i       (id4_i),
     .frag_id_i     (id6_i),
     .payload_sum_i (ev_sum_q),
-    .hdr_o         (hdr_now),
-    .hdr_len_o     (hdr_len_built)
+    .hdr_o         (hdr_now)
   );
 
   // ================================================================ stream output
@@ -595,10 +593,9 @@ module txoe_tx_engine
   assign halted_o         = fe_q == FeHalt;
   assign err_desc_fetch_o = desc_last_beat && (rerr_q || beat_err);
 
-  // the header length is also known from the request; the pairs' upper halves are the
-  // shifted-out remainders
+  // the pairs' upper halves are the shifted-out remainders
   logic unused_ok;
-  assign unused_ok = ^{hdr_len_built, pair[2*DataW-1:DataW], tail_pair[2*DataW-1:DataW]};
+  assign unused_ok = ^{pair[2*DataW-1:DataW], tail_pair[2*DataW-1:DataW]};
 
   // Assertions //
 `ifndef SYNTHESIS
