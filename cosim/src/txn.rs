@@ -47,6 +47,11 @@ pub(crate) struct StreamSide {
 }
 
 impl StreamSide {
+    /// The reset: a frame in progress is cut and is not a frame.
+    fn reset(&mut self) {
+        self.frame.clear();
+    }
+
     #[inline]
     pub fn step(&mut self, out: &Outputs, tready: bool, lanes: usize, collect: bool) {
         if !(out.m_axis_tx_tvalid && tready) {
@@ -76,6 +81,13 @@ pub(crate) struct WriteSide {
 }
 
 impl WriteSide {
+    /// The reset: a burst in progress is lost.
+    fn reset(&mut self) {
+        self.aws.clear();
+        self.burst.clear();
+        self.headless.clear();
+    }
+
     #[inline]
     pub fn step(
         &mut self,
@@ -148,6 +160,14 @@ impl Tracker {
     /// count frames and batches).
     #[inline]
     pub fn step(&mut self, inp: &txoe_model::ports::Inputs, m: &Outputs, r: Option<&Outputs>) {
+        if inp.rst {
+            // No handshake happens under reset; what was half done is lost on both sides.
+            self.m_tx.reset();
+            self.r_tx.reset();
+            self.m_wr.reset();
+            self.r_wr.reset();
+            return;
+        }
         let (lanes, collect) = (self.lanes, self.lockstep);
         self.m_tx.step(m, inp.m_axis_tx_tready, lanes, collect);
         self.m_wr.step(m, inp.m_axi_awready, inp.m_axi_wready, lanes, collect);

@@ -141,6 +141,18 @@ impl CplMonitor {
         }
     }
 
+    /// The reset: requests, frames and batches in flight are lost; the statistics stay.
+    pub fn reset(&mut self) {
+        self.reads.clear();
+        self.requests.clear();
+        self.frames.clear();
+        self.prev_frame = None;
+        self.aw_first = None;
+        self.starts.clear();
+        self.burst.clear();
+        self.bursts.clear();
+    }
+
     /// Follow one cycle's handshakes.
     pub fn observe(&mut self, cycle: u64, inp: &Inputs, out: &Outputs) -> Result<(), EnvError> {
         if out.irq {
@@ -194,7 +206,10 @@ impl CplMonitor {
         }
         if inp.m_axi_bvalid && out.m_axi_bready {
             if let (Some(aw), Some(bytes)) = (self.starts.pop_front(), self.bursts.pop_front()) {
-                self.batch_done(cycle, aw, &bytes)?;
+                // A batch answered with an error is not written: not a batch.
+                if inp.m_axi_bresp == 0 {
+                    self.batch_done(cycle, aw, &bytes)?;
+                }
             }
         }
         Ok(())

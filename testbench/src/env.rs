@@ -1,15 +1,25 @@
 //! [`TbEnv`]: the host, the memory and the MAC behind one [`Environment`].
+//!
+//! The environment owns `rst`: high for the first [`RESET_CYCLES`] cycles, for
+//! [`RESET_LEN`] cycles from each cycle of `env.resets`, and for [`RESET_LEN`] cycles from
+//! the cycle after the host asks for one (recovery from a fatal error). While `rst` is
+//! high every input is low. In the first cycle of a reset the memory, the MAC, the
+//! coalescing monitor and the host reset their channel state (each module says how). In
+//! every cycle after one with `rst` high, every valid the engine drives (`m_axi_arvalid`,
+//! `m_axi_awvalid`, `m_axi_wvalid`, `m_axis_tx_tvalid`, `s_axil_bvalid`, `s_axil_rvalid`)
+//! and `irq` must be low: an error on port `reset` otherwise. `env.tready_stalls` holds
+//! the MAC's `tready` low in its windows.
 
 use txoe_cosim::{EnvError, Environment};
 use txoe_model::ports::{Inputs, Outputs};
 
 use crate::coalescing::{CoalesceStats, CplMonitor};
 use crate::completions::Batch;
-use crate::host::{Host, RESET_CYCLES};
+use crate::host::{FaultLog, Host, ResetCause, RESET_CYCLES};
 use crate::mac::{Frame, MacSink};
 use crate::memory::{AxiMemory, MemTiming};
 use crate::payload::TX_RING_BASE;
-use crate::scenario::Scenario;
+use crate::scenario::{Scenario, RESET_LEN};
 
 /// Cycles the environment waits after the read-back before it calls the run finished;
 /// a frame arriving in them is an error.
@@ -22,6 +32,18 @@ pub struct TbEnv {
     pub mac: MacSink,
     pub monitor: CplMonitor,
     last_cycle: u64,
+    /// Scheduled resets not yet started, in order.
+    resets: std::collections::VecDeque<u64>,
+    /// `rst` is high in cycles before this one.
+    reset_until: u64,
+    /// The cause of the reset in progress.
+    reset_cause: ResetCause,
+    prev_rst: bool,
+    /// `tready` stall windows `[first, end)`, in order.
+    stalls: Vec<(u64, u64)>,
+    tx_ring: (u64, u64),
+    /// Cycles of every descriptor fetch (AR handshake inside the TX ring).
+    pub desc_fetches: Vec<u64>,
 }
 
 impl TbEnv {
@@ -52,7 +74,42 @@ impl TbEnv {
                 sc.config.timeout_cycles,
             ),
             last_cycle: 0,
+            resets: {
+                let mut r = sc.env.resets.clone();
+                r.sort_unstable();
+                r.into()
+            },
+            reset_until: RESET_CYCLES,
+            reset_cause: ResetCause::Scheduled,
+            prev_rst: false,
+            stalls: {
+                let mut w: Vec<(u64, u64)> =
+                    sc.env.tready_stalls.iter().map(|w| (w[0], w[0].saturating_add(w[1]))).collect();
+                w.sort_unstable();
+                w
+            },
+            tx_ring: (
+                TX_RING_BASE,
+                TX_RING_BASE + txoe_model::layout::DESC_BYTES as u64 * u64::from(sc.config.tx_ring_size()),
+            ),
+            desc_fetches: Vec::new(),
         }
+        .with_faults(sc.env.cq_write_error_batch)
+    }
+
+    fn with_faults(mut self, write_error: Option<u64>) -> Self {
+        self.memory.set_write_error(write_error);
+        self.memory.set_desc_region(self.tx_ring.0, self.tx_ring.1);
+        self
+    }
+
+    /// What the host saw of faults, errors and resets.
+    pub fn fault_log(&self) -> &FaultLog {
+        self.host.fault_log()
+    }
+
+    fn stalled(&self, cycle: u64) -> bool {
+        self.stalls.iter().any(|&(a, b)| (a..b).contains(&cycle))
     }
 
     /// The completion batches and the frames received (checked ones first, then any the
@@ -78,8 +135,21 @@ impl TbEnv {
 
 impl Environment for TbEnv {
     fn drive(&mut self, cycle: u64) -> Inputs {
+        if self.host.take_reset_request() && cycle >= self.reset_until {
+            self.reset_until = cycle + RESET_LEN;
+            self.reset_cause = ResetCause::Recovery;
+        }
+        while self.resets.front().is_some_and(|&r| r <= cycle) {
+            let r = self.resets.pop_front().unwrap_or(cycle);
+            if r + RESET_LEN > self.reset_until {
+                if cycle >= self.reset_until {
+                    self.reset_cause = ResetCause::Scheduled;
+                }
+                self.reset_until = r + RESET_LEN;
+            }
+        }
         let mut inp = Inputs {
-            rst: cycle < RESET_CYCLES,
+            rst: cycle < self.reset_until,
             ..Inputs::default()
         };
         if inp.rst {
@@ -88,13 +158,48 @@ impl Environment for TbEnv {
         self.host.drive(&mut inp);
         self.memory.drive(cycle, &mut inp);
         self.mac.drive(&mut inp);
+        if self.stalled(cycle) {
+            inp.m_axis_tx_tready = false;
+        }
         inp
     }
 
     fn observe(&mut self, cycle: u64, inp: &Inputs, out: &Outputs) -> Result<(), EnvError> {
         self.last_cycle = cycle;
+        let prev_rst = std::mem::replace(&mut self.prev_rst, inp.rst);
+        if prev_rst {
+            let valids = [
+                ("m_axi_arvalid", out.m_axi_arvalid),
+                ("m_axi_awvalid", out.m_axi_awvalid),
+                ("m_axi_wvalid", out.m_axi_wvalid),
+                ("m_axis_tx_tvalid", out.m_axis_tx_tvalid),
+                ("s_axil_bvalid", out.s_axil_bvalid),
+                ("s_axil_rvalid", out.s_axil_rvalid),
+                ("irq", out.irq),
+            ];
+            if let Some((name, _)) = valids.iter().find(|v| v.1) {
+                return Err(EnvError {
+                    cycle,
+                    port: "reset".into(),
+                    message: format!("{name} is high in the cycle after a cycle with rst high"),
+                });
+            }
+        }
         if inp.rst {
+            if !prev_rst && cycle > 0 {
+                self.memory.reset();
+                self.mac.reset();
+                self.monitor.reset();
+                self.host
+                    .reset(cycle, self.reset_cause, &mut self.memory, &mut self.mac)?;
+            }
             return Ok(());
+        }
+        if out.m_axi_arvalid
+            && inp.m_axi_arready
+            && (self.tx_ring.0..self.tx_ring.1).contains(&out.m_axi_araddr)
+        {
+            self.desc_fetches.push(cycle);
         }
         self.memory.observe(cycle, inp, out)?;
         self.mac.observe(cycle, inp, out)?;

@@ -29,6 +29,26 @@
 //! or a 4 KiB boundary, and the reason its size and position imply (see
 //! `Host::close_batch`).
 //!
+//! Faults and resets (`docs/verification.md`, "Faults and resets"), in a scenario that
+//! has any ([`Scenario::has_faults`]):
+//! * The host services `irq`: it reads `IRQ_STATUS` and writes the value back (W1C); when
+//!   its `ERR` bit is set it reads `ERR` and writes that back; when `ERR` holds a fatal
+//!   bit (`DESC_FETCH`, `CPL_WRITE`) it reads `STATUS` (which must say `halted`) until
+//!   `busy` is clear (at most [`STATUS_POLLS`] reads) and then asks the environment for
+//!   a reset.
+//! * It arms each send's fault when it posts the send (until the fault has fired once):
+//!   the memory faults through [`AxiMemory::arm`], a reserved flag bit in the descriptor,
+//!   a `TX_TAIL` write outside the ring before the send's doorbell.
+//! * On a reset (scheduled by `env.resets` or asked for) the host first consumes every
+//!   completion already in the CQ, then checks the frames the MAC received for sends not
+//!   completed ("orphans": a prefix of the frames those sends would send, with their
+//!   sequence numbers, and the engine-wide IDs consecutive through them); then it
+//!   zeroes the CQ, programs the engine again — each context with the `snd_nxt` after
+//!   its completed sends (the lost sends' data is sent again with the same sequence
+//!   numbers), `IPV4_ID` and `IPV6_ID` with the IDs after the last frame it saw, so no ID
+//!   repeats — and re-posts every send not completed, in order, from ring index 0. The
+//!   read-back compares the counters with what was seen since the last reset.
+//!
 //! The AXI4-Lite master runs one transaction at a time. A write raises `awvalid` and
 //! `wvalid` together, drops each on its own handshake, and holds `bready` high until the
 //! response; a read raises `arvalid` until its handshake and holds `rready` high until
@@ -48,11 +68,11 @@ use txoe_model::regs;
 
 use crate::completions::Batch;
 use crate::mac::{Frame, MacSink};
-use crate::memory::AxiMemory;
+use crate::memory::{AxiMemory, Fired, ReadFault};
 use crate::payload::{
     buf_addr, buf_slot, env_rng, fill_payload, BUF_STRIDE, CQ_BASE, TX_RING_BASE,
 };
-use crate::scenario::Scenario;
+use crate::scenario::{Connection, Fault, Scenario};
 use crate::scoreboard::{Scoreboard, SendInfo};
 
 /// Cycles `rst` is held high at the start of a run.
@@ -60,11 +80,36 @@ pub const RESET_CYCLES: u64 = 4;
 /// First cycle the host drives a register access.
 pub const FIRST_ACCESS_CYCLE: u64 = RESET_CYCLES + 2;
 
-/// One register access.
+/// Most `STATUS` reads after a fatal error before the host resets the engine anyway.
+pub const STATUS_POLLS: u32 = 64;
+/// The reserved descriptor flag bit `"fault": "reserved_bits"` sets.
+pub const RESERVED_FLAG: u16 = 1 << 3;
+
+/// What a register read is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Want {
+    /// A read-back: the register must hold this value.
+    Value(u32),
+    /// Interrupt service: `IRQ_STATUS`, then `ERR`, then `STATUS` (reads left).
+    IrqStatus,
+    Err,
+    Status(u32),
+}
+
+/// One register access; `svc` marks the accesses of the interrupt service.
 #[derive(Clone, Debug)]
 enum Op {
-    Write { addr: u32, data: u32 },
-    Read { addr: u32, what: String, want: u32 },
+    Write { addr: u32, data: u32, svc: bool },
+    Read { addr: u32, what: String, want: Want },
+}
+
+impl Op {
+    fn svc(&self) -> bool {
+        match self {
+            Op::Write { svc, .. } => *svc,
+            Op::Read { want, .. } => !matches!(want, Want::Value(_)),
+        }
+    }
 }
 
 /// The AXI4-Lite master's transaction in flight.
@@ -76,13 +121,46 @@ enum Lite {
         data: u32,
         aw_done: bool,
         w_done: bool,
+        svc: bool,
     },
     Read {
         addr: u32,
         what: String,
-        want: u32,
+        want: Want,
         ar_done: bool,
     },
+}
+
+/// Why the engine was reset.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ResetCause {
+    /// `env.resets`.
+    Scheduled,
+    /// The host, after a fatal error.
+    Recovery,
+}
+
+/// What the host saw of faults, errors and resets in a run.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FaultLog {
+    /// `(cycle, IRQ_STATUS)` of every interrupt service.
+    pub irq_status: Vec<(u64, u32)>,
+    /// `(cycle, ERR)` of every `ERR` read by the interrupt service.
+    pub err: Vec<(u64, u32)>,
+    /// `(cycle, STATUS)` of every `STATUS` read after a fatal error.
+    pub status: Vec<(u64, u32)>,
+    /// Every fault the memory reported as taken.
+    pub fired: Vec<Fired>,
+    /// `(first reset cycle, cause, W beats the memory had accepted by then)`.
+    pub resets: Vec<(u64, ResetCause, u64)>,
+    /// W beats the memory had accepted when each write error fired.
+    pub write_beats_at_error: Vec<u64>,
+    /// Frames the MAC received for sends a reset left uncompleted (checked, then dropped).
+    pub orphan_frames: u64,
+    /// Sends posted again after a reset.
+    pub reposted: u64,
+    /// Completions consumed with status `dma_error`.
+    pub dma_errors: u64,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -127,6 +205,8 @@ fn csr_name(addr: u32) -> String {
         regs::TX_HEAD => "TX_HEAD",
         regs::CQ_TAIL => "CQ_TAIL",
         regs::ERR => "ERR",
+        regs::STATUS => "STATUS",
+        regs::IRQ_STATUS => "IRQ_STATUS",
         a if a >= regs::CTX_BASE => {
             let off = a - regs::CTX_BASE;
             return format!(
@@ -185,41 +265,78 @@ pub struct Host {
 
     done_cycle: Option<u64>,
     frames_at_done: u64,
+
+    /// The scenario's connections and configuration, to program the engine again after
+    /// a reset.
+    conns: Vec<Connection>,
+    cfg: crate::scenario::Config,
+    data_bytes: u64,
+    fault_mode: bool,
+    faults: Vec<(Option<Fault>, u32)>,
+    fault_fired: Vec<bool>,
+    posts_since_reset: u64,
+    reset_request: bool,
+    /// Observations at the last reset: MAC frames and bytes, completions, batches,
+    /// completions `ok`, batches per reason.
+    base: (u64, u64, u64, usize, u64, [usize; 4]),
+    log: FaultLog,
+}
+
+/// The configuration accesses: `ID`, every context, the global registers, `CTRL` last.
+fn config_ops(
+    cfg: &crate::scenario::Config,
+    conns: &[Connection],
+    snd_nxt: &dyn Fn(u16) -> u32,
+    ipv4_id: u32,
+    ipv6_id: u32,
+) -> VecDeque<Op> {
+    let mut ops = VecDeque::new();
+    ops.push_back(Op::Read {
+        addr: regs::ID,
+        what: "ID".into(),
+        want: Want::Value(regs::ID_VALUE),
+    });
+    for c in conns {
+        let mut ctx = c.to_context();
+        ctx.snd_nxt = snd_nxt(c.id);
+        for (w, v) in ctx.to_words().iter().enumerate() {
+            ops.push_back(Op::Write {
+                addr: regs::ctx_addr(u32::from(c.id), w as u32),
+                data: *v,
+                svc: false,
+            });
+        }
+    }
+    let w = |addr, data| Op::Write { addr, data, svc: false };
+    ops.extend([
+        w(regs::MTU, cfg.mtu),
+        w(regs::MAX_BATCH, cfg.max_batch),
+        w(regs::TIMEOUT, cfg.timeout_cycles),
+        w(regs::IPV4_ID, ipv4_id),
+        w(regs::IPV6_ID, ipv6_id),
+        w(regs::TX_BASE_LO, TX_RING_BASE as u32),
+        w(regs::TX_BASE_HI, (TX_RING_BASE >> 32) as u32),
+        w(regs::TX_LOG2, cfg.tx_ring_log2),
+        w(regs::CQ_BASE_LO, CQ_BASE as u32),
+        w(regs::CQ_BASE_HI, (CQ_BASE >> 32) as u32),
+        w(regs::CQ_LOG2, cfg.cq_log2),
+        w(regs::IRQ_MASK, cfg.irq_mask),
+        w(regs::CTRL, regs::CTRL_ENABLE),
+    ]);
+    ops
 }
 
 impl Host {
     pub fn new(sc: &Scenario, keep_frames: bool) -> Self {
         let cfg = &sc.config;
-        let mut ops = VecDeque::new();
-        ops.push_back(Op::Read {
-            addr: regs::ID,
-            what: "ID".into(),
-            want: regs::ID_VALUE,
-        });
-        for c in &sc.connections {
-            for (w, v) in c.to_context().to_words().iter().enumerate() {
-                ops.push_back(Op::Write {
-                    addr: regs::ctx_addr(u32::from(c.id), w as u32),
-                    data: *v,
-                });
-            }
-        }
-        let w = |addr, data| Op::Write { addr, data };
-        ops.extend([
-            w(regs::MTU, cfg.mtu),
-            w(regs::MAX_BATCH, cfg.max_batch),
-            w(regs::TIMEOUT, cfg.timeout_cycles),
-            w(regs::IPV4_ID, u32::from(cfg.ipv4_id_start)),
-            w(regs::IPV6_ID, cfg.ipv6_id_start),
-            w(regs::TX_BASE_LO, TX_RING_BASE as u32),
-            w(regs::TX_BASE_HI, (TX_RING_BASE >> 32) as u32),
-            w(regs::TX_LOG2, cfg.tx_ring_log2),
-            w(regs::CQ_BASE_LO, CQ_BASE as u32),
-            w(regs::CQ_BASE_HI, (CQ_BASE >> 32) as u32),
-            w(regs::CQ_LOG2, cfg.cq_log2),
-            w(regs::IRQ_MASK, cfg.irq_mask),
-            w(regs::CTRL, regs::CTRL_ENABLE),
-        ]);
+        let seq = |id: u16| sc.connection(id).map_or(0, |c| c.seq);
+        let ops = config_ops(
+            cfg,
+            &sc.connections,
+            &seq,
+            u32::from(cfg.ipv4_id_start),
+            cfg.ipv6_id_start,
+        );
         Host {
             sends: Scoreboard::send_infos(sc),
             plan: sc
@@ -259,7 +376,142 @@ impl Host {
             archive: Vec::new(),
             done_cycle: None,
             frames_at_done: 0,
+            conns: sc.connections.clone(),
+            cfg: cfg.clone(),
+            data_bytes: u64::from(cfg.data_width / 8),
+            fault_mode: sc.has_faults(),
+            faults: sc.sends.iter().map(|s| (s.fault, s.fault_beat)).collect(),
+            fault_fired: vec![false; sc.sends.len()],
+            posts_since_reset: 0,
+            reset_request: false,
+            base: (0, 0, 0, 0, 0, [0; 4]),
+            log: FaultLog::default(),
         }
+    }
+
+    /// What the host saw of faults, errors and resets.
+    pub fn fault_log(&self) -> &FaultLog {
+        &self.log
+    }
+
+    /// True (once) when the host asks for a reset after a fatal error.
+    pub fn take_reset_request(&mut self) -> bool {
+        std::mem::take(&mut self.reset_request)
+    }
+
+    /// Which segment of send `i` carries payload beat `beat` (counting every R beat of
+    /// its reads in order: each segment reads `ceil((offset in beat + length) / BW)`
+    /// beats); `None` when the send reads fewer beats.
+    fn failing_segment(&self, i: usize, beat: u64) -> Option<u16> {
+        let s = &self.sends[i];
+        let mss = self.scoreboard.eff_mss(s.conn)?;
+        let addr = buf_addr(i as u64, self.plan[i].1);
+        let (mut done, mut seen, mut seg) = (0u32, 0u64, 0u16);
+        while done < s.len {
+            let len = mss.min(s.len - done);
+            let off = (addr + u64::from(done)) % self.data_bytes;
+            seen += (off + u64::from(len)).div_ceil(self.data_bytes);
+            if beat < seen {
+                return Some(seg);
+            }
+            done += len;
+            seg += 1;
+        }
+        None
+    }
+
+    /// Take note of the faults the memory reports as taken.
+    fn note_fired(&mut self, mem: &mut AxiMemory) {
+        for f in mem.take_fired() {
+            self.log.fired.push(f);
+            if f.write {
+                self.log.write_beats_at_error.push(mem.write_beats());
+                continue;
+            }
+            let i = f.tag as usize;
+            self.fault_fired[i] = true;
+            if let (Some(Fault::PayloadRead), beat) = self.faults[i] {
+                self.sends[i].dma_error_segment = self.failing_segment(i, u64::from(beat));
+            }
+        }
+    }
+
+    /// The reset, in its first cycle: consume what the engine wrote, check the orphan
+    /// frames, and start over (see the module documentation).
+    pub fn reset(
+        &mut self,
+        cycle: u64,
+        cause: ResetCause,
+        mem: &mut AxiMemory,
+        mac: &mut MacSink,
+    ) -> Result<(), EnvError> {
+        self.log.resets.push((cycle, cause, mem.write_beats()));
+        self.note_fired(mem);
+        // Every completion the engine wrote before the reset is consumed now.
+        self.scan(cycle, mem);
+        for e in self.seen.iter_mut() {
+            e.1 = 0;
+        }
+        self.consume(cycle, mem, mac)?;
+        if !self.cur_batch.is_empty() {
+            return Err(Self::err(
+                cycle,
+                "batch",
+                format!("a reset found {} completions without end_of_batch", self.cur_batch.len()),
+            ));
+        }
+        let first = self.completed;
+        let archive = self.keep_frames.then_some(&mut self.archive);
+        let orphans = self
+            .scoreboard
+            .orphans(first, &self.sends[first as usize..self.next_send], mac, archive)
+            .map_err(|m| Self::err(cycle, "scoreboard", m))?;
+        self.log.orphan_frames += orphans;
+        self.log.reposted += self.next_send as u64 - first;
+        for s in &mut self.sends[first as usize..] {
+            s.dma_error_segment = None;
+        }
+
+        // The engine starts over from its reset state.
+        self.next_send = first as usize;
+        self.posts_since_reset = 0;
+        self.tx_tail = 0;
+        self.cq_head = 0;
+        self.cq_phase = true;
+        self.scan_idx = 0;
+        self.scan_phase = true;
+        self.seen.clear();
+        self.rescan = false;
+        self.lite = Lite::Idle;
+        self.tail_dirty = false;
+        self.head_dirty = false;
+        self.phase = Phase::Configure;
+        self.done_cycle = None;
+        self.reset_request = false;
+        mem.mem.write(CQ_BASE, &vec![0u8; CPL_BYTES * self.cq_size as usize]);
+        self.last_commits = mem.commits();
+        let mut reasons = [0usize; 4];
+        for b in &self.batches {
+            reasons[b.reason as usize] += 1;
+        }
+        self.base = (
+            mac.frames(),
+            mac.bytes(),
+            self.completed,
+            self.batches.len(),
+            self.scoreboard.status_count(0),
+            reasons,
+        );
+        let snd: std::collections::BTreeMap<u16, u32> = self.scoreboard.snd_nxt().collect();
+        let (id4, id6) = self.scoreboard.next_ids();
+        self.ops = config_ops(
+            &self.cfg,
+            &self.conns,
+            &|id| snd.get(&id).copied().unwrap_or(0),
+            u32::from(id4),
+            id6,
+        );
+        Ok(())
     }
 
     /// Sends posted so far.
@@ -301,6 +553,7 @@ impl Host {
                 data,
                 aw_done,
                 w_done,
+                ..
             } => {
                 inp.s_axil_awvalid = !aw_done;
                 inp.s_axil_awaddr = *addr;
@@ -336,6 +589,19 @@ impl Host {
         mac: &mut MacSink,
     ) -> Result<(), EnvError> {
         self.observe_lite(cycle, inp, out)?;
+        if self.fault_mode {
+            self.note_fired(mem);
+            let servicing = self.ops.iter().any(Op::svc)
+                || matches!(&self.lite, Lite::Write { svc: true, .. })
+                || matches!(&self.lite, Lite::Read { want, .. } if !matches!(want, Want::Value(_)));
+            if out.irq && !servicing && !self.reset_request && self.phase != Phase::Configure {
+                self.ops.push_back(Op::Read {
+                    addr: regs::IRQ_STATUS,
+                    what: "IRQ_STATUS".into(),
+                    want: Want::IrqStatus,
+                });
+            }
+        }
 
         if matches!(self.phase, Phase::Running) {
             self.post(cycle, mem);
@@ -391,6 +657,7 @@ impl Host {
                 w_done,
                 ..
             } => {
+                let addr = &*addr;
                 let (aw0, w0) = (*aw_done, *w_done);
                 if inp.s_axil_awvalid && out.s_axil_awready {
                     *aw_done = true;
@@ -460,33 +727,85 @@ impl Host {
                         ));
                     }
                     let got = out.s_axil_rdata;
-                    if got != *want {
-                        return Err(Self::err(
-                            cycle,
-                            "csr",
-                            format!(
-                                "{} reads {got:#x} ({got}), expected {:#x} ({}) ({what})",
-                                csr_name(*addr),
-                                *want,
-                                *want
-                            ),
-                        ));
+                    let want = *want;
+                    if let Want::Value(want) = want {
+                        if got != want {
+                            return Err(Self::err(
+                                cycle,
+                                "csr",
+                                format!(
+                                    "{} reads {got:#x} ({got}), expected {want:#x} ({want}) ({what})",
+                                    csr_name(*addr),
+                                ),
+                            ));
+                        }
                     }
                     self.lite = Lite::Idle;
+                    self.serviced(cycle, want, got)?;
                 }
                 Ok(())
             }
         }
     }
 
+    /// The interrupt service's next step after one of its reads returned `got`.
+    fn serviced(&mut self, cycle: u64, want: Want, got: u32) -> Result<(), EnvError> {
+        let svc_write = |addr, data| Op::Write { addr, data, svc: true };
+        match want {
+            Want::Value(_) => {}
+            Want::IrqStatus => {
+                self.log.irq_status.push((cycle, got));
+                self.ops.push_back(svc_write(regs::IRQ_STATUS, got));
+                if got & regs::IRQ_ERR != 0 {
+                    self.ops.push_back(Op::Read { addr: regs::ERR, what: "ERR".into(), want: Want::Err });
+                }
+            }
+            Want::Err => {
+                self.log.err.push((cycle, got));
+                self.ops.push_back(svc_write(regs::ERR, got));
+                if got & (regs::ERR_DESC_FETCH | regs::ERR_CPL_WRITE) != 0 {
+                    self.ops.push_back(Op::Read {
+                        addr: regs::STATUS,
+                        what: "STATUS".into(),
+                        want: Want::Status(STATUS_POLLS - 1),
+                    });
+                }
+            }
+            Want::Status(left) => {
+                self.log.status.push((cycle, got));
+                if got & regs::STATUS_HALTED == 0 {
+                    return Err(Self::err(
+                        cycle,
+                        "csr",
+                        format!("STATUS reads {got:#x} after a fatal error: not halted"),
+                    ));
+                }
+                if got & regs::STATUS_BUSY != 0 && left > 0 {
+                    self.ops.push_back(Op::Read {
+                        addr: regs::STATUS,
+                        what: "STATUS".into(),
+                        want: Want::Status(left - 1),
+                    });
+                } else {
+                    self.reset_request = true;
+                }
+            }
+        }
+        Ok(())
+    }
+
     fn start_next_op(&mut self) {
+        if self.reset_request {
+            return;
+        }
         if let Some(op) = self.ops.pop_front() {
             self.lite = match op {
-                Op::Write { addr, data } => Lite::Write {
+                Op::Write { addr, data, svc } => Lite::Write {
                     addr,
                     data,
                     aw_done: false,
                     w_done: false,
+                    svc,
                 },
                 Op::Read { addr, what, want } => Lite::Read {
                     addr,
@@ -502,6 +821,7 @@ impl Host {
                 data: self.tx_tail,
                 aw_done: false,
                 w_done: false,
+                svc: false,
             };
         } else if self.head_dirty {
             self.head_dirty = false;
@@ -510,6 +830,7 @@ impl Host {
                 data: self.cq_head,
                 aw_done: false,
                 w_done: false,
+                svc: false,
             };
         }
     }
@@ -532,11 +853,37 @@ impl Host {
                 fill_payload(self.seed, i as u64, &mut self.payload_buf);
                 mem.mem.write(addr, &self.payload_buf);
             }
+            let (fault, beat) = self.faults[i];
+            let mut desc_flags = flags(s);
+            match fault {
+                Some(Fault::ReservedBits) => desc_flags |= RESERVED_FLAG,
+                Some(f) if !self.fault_fired[i] => match f {
+                    Fault::DescRead => {
+                        mem.arm(ReadFault::DescFetch { n: self.posts_since_reset }, i as u64)
+                    }
+                    Fault::PayloadRead => mem.arm(
+                        ReadFault::Beat { lo: buf_slot(i as u64), hi: buf_slot(i as u64) + BUF_STRIDE, beat: u64::from(beat) },
+                        i as u64,
+                    ),
+                    Fault::BadDoorbell => {
+                        // Fires as the host writes it.
+                        self.fault_fired[i] = true;
+                        self.ops.push_back(Op::Write {
+                            addr: regs::TX_TAIL,
+                            data: self.tx_size + self.tx_tail,
+                            svc: false,
+                        });
+                    }
+                    Fault::ReservedBits => {}
+                },
+                _ => {}
+            }
+            self.posts_since_reset += 1;
             let desc = Descriptor {
                 buf_addr: addr,
                 len: s.len,
                 conn: s.conn,
-                flags: flags(s),
+                flags: desc_flags,
                 cookie: s.cookie,
                 reserved: 0,
             };
@@ -634,6 +981,9 @@ impl Host {
                     "completion of send {send_idx} (IMMEDIATE) at CQ index {idx} does not end its batch",
                 ),
             ));
+        }
+        if entry.status == txoe_model::layout::Status::DmaError as u8 {
+            self.log.dma_errors += 1;
         }
         mem.mem.free(buf_slot(send_idx), BUF_STRIDE);
         self.completed += 1;
@@ -763,38 +1113,35 @@ impl Host {
                 ),
             ));
         }
-        let ok = self.scoreboard.status_count(0);
+        // Everything since the last reset, which cleared the counters.
+        let (b_frames, b_bytes, b_completed, b_batches, b_ok, b_reasons) = self.base;
+        let completed = self.completed - b_completed;
+        let ok = self.scoreboard.status_count(0) - b_ok;
+        let since = if self.log.resets.is_empty() { "" } else { " since the last reset" };
         let mut read = |addr: u32, want: u64, what: &str| {
             self.ops.push_back(Op::Read {
                 addr,
-                what: what.to_string(),
-                want: want as u32,
+                what: format!("{what}{since}"),
+                want: Want::Value(want as u32),
             });
         };
-        read(regs::CNT_FRAMES, mac.frames(), "frames the MAC received");
-        read(regs::CNT_BYTES, mac.bytes(), "frame bytes the MAC received");
-        read(
-            regs::CNT_CPL,
-            self.completed,
-            "completions the host consumed",
-        );
+        read(regs::CNT_FRAMES, mac.frames() - b_frames, "frames the MAC received");
+        read(regs::CNT_BYTES, mac.bytes().wrapping_sub(b_bytes), "frame bytes the MAC received");
+        read(regs::CNT_CPL, completed, "completions the host consumed");
         read(
             regs::CNT_BATCH,
-            self.batches.len() as u64,
+            (self.batches.len() - b_batches) as u64,
             "batches the host consumed",
         );
-        read(
-            regs::CNT_ERR,
-            self.completed - ok,
-            "completions with a status other than ok",
-        );
+        read(regs::CNT_ERR, completed - ok, "completions with a status other than ok");
         for (addr, reason) in [
             (regs::CNT_CLOSE_MAX_BATCH, CloseReason::MaxBatch),
             (regs::CNT_CLOSE_TIMEOUT, CloseReason::Timeout),
             (regs::CNT_CLOSE_IMMEDIATE, CloseReason::Immediate),
             (regs::CNT_CLOSE_RING_END, CloseReason::RingEnd),
         ] {
-            let n = self.batches.iter().filter(|b| b.reason == reason).count();
+            let n = self.batches.iter().filter(|b| b.reason == reason).count()
+                - b_reasons[reason as usize];
             read(addr, n as u64, &format!("batches the host consumed with reason {}", reason.name()));
         }
         read(regs::TX_HEAD, u64::from(self.tx_tail), "the host's TX tail");
@@ -805,7 +1152,7 @@ impl Host {
             self.ops.push_back(Op::Read {
                 addr: regs::ctx_addr(u32::from(id), txoe_model::layout::CTX_W_SND_NXT as u32),
                 what: format!("snd_nxt of connection {id} after its frames"),
-                want: v,
+                want: Want::Value(v),
             });
         }
         self.phase = Phase::ReadBack;

@@ -102,6 +102,12 @@ pub struct Outcome {
     pub waveform: Option<Waveform>,
     /// Why a waveform that was asked for could not be written.
     pub waveform_error: Option<String>,
+    /// Faults, errors and resets as the host saw them.
+    pub faults: host::FaultLog,
+    /// Cycles of every descriptor fetch (AR handshake inside the TX ring).
+    pub desc_fetches: Vec<u64>,
+    /// Frames cut by a reset before their last beat.
+    pub truncated_frames: u64,
 }
 
 impl Outcome {
@@ -222,6 +228,21 @@ pub fn run_scenario_with(
     let progress = txoe_cosim::Environment::progress(&env);
     let stream = env.stream_busy();
     let stats = env.stats().clone();
+    let faults = env.fault_log().clone();
+    let desc_fetches = std::mem::take(&mut env.desc_fetches);
+    let truncated_frames = env.mac.truncated();
     let (batches, frames) = env.take_results(cfg.keep_frames);
-    Ok(Outcome { report, frames, batches, stats, progress, stream, waveform, waveform_error })
+    Ok(Outcome {
+        report,
+        frames,
+        batches,
+        stats,
+        progress,
+        stream,
+        waveform,
+        waveform_error,
+        faults,
+        desc_fetches,
+        truncated_frames,
+    })
 }

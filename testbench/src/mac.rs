@@ -4,6 +4,9 @@
 //! seeded random stream one cycle ahead (a Moore output). Accepted beats are collected
 //! into frames until `tlast`; the cycle of the `tlast` handshake is the frame's cycle.
 //!
+//! A reset ([`MacSink::reset`]) cuts the frame in progress: its beats are dropped and it
+//! is not counted as a frame.
+//!
 //! Checks (each an [`EnvError`] on port `m_axis_tx`): `tkeep` on a beat other than the
 //! last must be all ones; on the last beat it must be contiguous from byte 0 and not
 //! zero; a frame may not be longer than MTU + 18 bytes (Ethernet header and one VLAN
@@ -43,6 +46,8 @@ pub struct MacSink {
     /// Cycles of the first and the last accepted beat.
     first_beat: Option<u64>,
     last_beat: u64,
+    /// Frames cut by a reset before their `tlast`.
+    truncated: u64,
 }
 
 /// How busy the stream was: accepted beats against the cycles from the first accepted
@@ -83,7 +88,23 @@ impl MacSink {
             beats: 0,
             first_beat: None,
             last_beat: 0,
+            truncated: 0,
         }
+    }
+
+    /// The reset: a frame in progress is cut and is not a frame (its beats are dropped);
+    /// frames already received stay.
+    pub fn reset(&mut self) {
+        if !self.cur.is_empty() {
+            self.truncated += 1;
+            self.cur.clear();
+        }
+        self.held = None;
+    }
+
+    /// Frames cut by a reset.
+    pub fn truncated(&self) -> u64 {
+        self.truncated
     }
 
     pub fn drive(&mut self, inp: &mut Inputs) {

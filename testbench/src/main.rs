@@ -59,6 +59,13 @@ struct GenArgs {
     /// Percent of generated connections that are IPv6 (half with a fragment header).
     #[arg(long, requires = "seed")]
     ipv6_percent: Option<u32>,
+    /// Percent of generated sends with an injected fault (descriptor or payload read
+    /// error, reserved bits, a doorbell outside the ring), plus one completion-write error.
+    #[arg(long, requires = "seed")]
+    fault_percent: Option<u32>,
+    /// Number of resets at random cycles of a generated scenario.
+    #[arg(long, requires = "seed")]
+    resets: Option<u32>,
     /// Replace config.data_width (64, 128, 256, 512).
     #[arg(long)]
     data_width: Option<u32>,
@@ -134,6 +141,8 @@ impl GenArgs {
             || self.multi_segment
             || self.bad_percent.is_some()
             || self.ipv6_percent.is_some()
+            || self.fault_percent.is_some()
+            || self.resets.is_some()
     }
 }
 
@@ -146,6 +155,8 @@ fn knobs(g: &GenArgs) -> GenKnobs {
         bad_percent: g.bad_percent.unwrap_or(d.bad_percent),
         ipv6_percent: g.ipv6_percent.unwrap_or(d.ipv6_percent),
         data_width: g.data_width.unwrap_or(d.data_width),
+        fault_percent: g.fault_percent.unwrap_or(d.fault_percent),
+        resets: g.resets.unwrap_or(d.resets),
     }
 }
 

@@ -17,6 +17,13 @@
 //! `wlast`, and B is held until `bready`. A host polling memory thus never sees a
 //! completion batch before the engine can take the write response.
 //!
+//! Faults ([`AxiMemory::arm`], [`AxiMemory::set_write_error`]): a read burst may carry
+//! RRESP = SLVERR on one beat (a descriptor fetch on its first beat, a payload read on a
+//! chosen beat), and one completion write may be answered with BRESP = SLVERR, its bytes
+//! then never reaching memory. Each fault fires once and is reported by
+//! [`AxiMemory::take_fired`] on the cycle its response is taken. [`AxiMemory::reset`]
+//! drops every burst in flight and every armed read fault (memory contents stay).
+//!
 //! Protocol checks (each an [`EnvError`] on port `m_axi_ar`, `m_axi_aw`, `m_axi_w` or
 //! `m_axi_r`): burst type other than INCR, size other than log2(DATA_W/8), `arlen` over
 //! 15, a burst crossing a 4 KiB boundary, `wlast` on the wrong beat, a W beat without an
@@ -161,6 +168,41 @@ struct ReadBurst {
     next: u32,
     /// First cycle beat 0 may be presented.
     ready_at: u64,
+    /// The beat answered with SLVERR, and the tag of its fault.
+    err: Option<(u32, u64)>,
+}
+
+/// AXI response SLVERR.
+pub const RESP_SLVERR: u8 = 2;
+
+/// A read fault waiting for its burst.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReadFault {
+    /// Descriptor fetch number `n` (0-based: read bursts inside the region of
+    /// [`AxiMemory::set_desc_region`], counted since the last [`AxiMemory::reset`]) fails
+    /// on its first beat.
+    DescFetch { n: u64 },
+    /// Beat number `beat` (0-based, counting every beat of every read burst whose address
+    /// lies in `[lo, hi)` from the arming on) fails.
+    Beat { lo: u64, hi: u64, beat: u64 },
+}
+
+/// A fault that took effect: the response carrying it was taken by the engine.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Fired {
+    pub cycle: u64,
+    /// The tag given when the fault was armed; for the write error, its burst number.
+    pub tag: u64,
+    /// True for the write error, false for a read fault.
+    pub write: bool,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Armed {
+    fault: ReadFault,
+    tag: u64,
+    /// Bursts (`Burst`) or beats (`Beat`) counted so far.
+    seen: u64,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -176,6 +218,10 @@ struct PendingB {
     /// Staged beats of this burst still to be written to memory.
     staged: u32,
     committed: bool,
+    /// Answered with SLVERR: its bytes are dropped.
+    error: bool,
+    /// Write burst number in the run.
+    index: u64,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -228,6 +274,15 @@ pub struct AxiMemory {
     commits: u64,
     read_beats: u64,
     write_beats: u64,
+
+    armed: Vec<Armed>,
+    fired: Vec<Fired>,
+    /// Write bursts whose last W beat was accepted, in the whole run.
+    write_bursts: u64,
+    write_error: Option<u64>,
+    desc_region: (u64, u64),
+    /// Read bursts inside `desc_region` since the last reset.
+    desc_bursts: u64,
 }
 
 impl AxiMemory {
@@ -253,7 +308,90 @@ impl AxiMemory {
             commits: 0,
             read_beats: 0,
             write_beats: 0,
+            armed: Vec::new(),
+            fired: Vec::new(),
+            write_bursts: 0,
+            write_error: None,
+            desc_region: (0, 0),
+            desc_bursts: 0,
         }
+    }
+
+    /// Where the descriptors are: read bursts starting in `[lo, hi)` are descriptor
+    /// fetches, counted for [`ReadFault::DescFetch`].
+    pub fn set_desc_region(&mut self, lo: u64, hi: u64) {
+        self.desc_region = (lo, hi);
+    }
+
+    /// Arm a read fault; `tag` comes back in [`Fired`] when it takes effect.
+    pub fn arm(&mut self, fault: ReadFault, tag: u64) {
+        self.armed.push(Armed { fault, tag, seen: 0 });
+    }
+
+    /// Answer write burst number `n` of the run (0-based, in the order of their last W
+    /// beat) with BRESP = SLVERR and drop its bytes.
+    pub fn set_write_error(&mut self, n: Option<u64>) {
+        self.write_error = n;
+    }
+
+    /// The faults that took effect since the last call.
+    pub fn take_fired(&mut self) -> Vec<Fired> {
+        std::mem::take(&mut self.fired)
+    }
+
+    /// Read faults armed and not yet fired.
+    pub fn armed(&self) -> usize {
+        self.armed.len()
+    }
+
+    /// The reset: every burst in flight is lost, staged write data is dropped, armed read
+    /// faults are disarmed; the contents and the counters stay.
+    pub fn reset(&mut self) {
+        self.reads.clear();
+        self.writes.clear();
+        self.responses.clear();
+        self.staged.clear();
+        self.ar_gap = false;
+        self.r_gap = false;
+        self.aw_gap = false;
+        self.w_gap = false;
+        self.ar_held = None;
+        self.aw_held = None;
+        self.w_held = None;
+        self.armed.clear();
+        self.desc_bursts = 0;
+    }
+
+    /// The failing beat of a read burst of `beats` beats at `addr` just accepted, if an
+    /// armed fault hits it (the fault is then consumed).
+    fn read_fault(&mut self, addr: u64, beats: u32) -> Option<(u32, u64)> {
+        let desc = (self.desc_region.0..self.desc_region.1).contains(&addr);
+        let desc_n = self.desc_bursts;
+        if desc {
+            self.desc_bursts += 1;
+        }
+        let mut hit = None;
+        let mut i = 0;
+        while i < self.armed.len() {
+            let a = &mut self.armed[i];
+            let beat = match a.fault {
+                ReadFault::DescFetch { n } => (desc && desc_n == n).then_some(0),
+                ReadFault::Beat { lo, hi, beat } if (lo..hi).contains(&addr) => {
+                    let b = (beat >= a.seen && beat < a.seen + u64::from(beats))
+                        .then(|| (beat - a.seen) as u32);
+                    a.seen += u64::from(beats);
+                    b
+                }
+                ReadFault::Beat { .. } => None,
+            };
+            if let (Some(b), None) = (beat, hit) {
+                hit = Some((b, a.tag));
+                self.armed.remove(i);
+            } else {
+                i += 1;
+            }
+        }
+        hit
     }
 
     /// Number of write bursts made visible so far: it changes whenever memory written by
@@ -284,7 +422,10 @@ impl AxiMemory {
             if cycle >= b.ready_at && !self.r_gap {
                 inp.m_axi_rvalid = true;
                 inp.m_axi_rlast = b.next + 1 == b.beats;
-                inp.m_axi_rresp = 0;
+                inp.m_axi_rresp = match b.err {
+                    Some((beat, _)) if beat == b.next => RESP_SLVERR,
+                    _ => 0,
+                };
                 let addr = b.addr + u64::from(b.next) * self.bytes as u64;
                 self.mem.read_beat(addr, self.bytes, &mut inp.m_axi_rdata);
             }
@@ -302,12 +443,16 @@ impl AxiMemory {
                             .staged
                             .pop_front()
                             .expect("staged beat of a finished burst");
-                        self.mem.write_beat(s.addr, self.bytes, &s.data, s.strb);
+                        if !b.error {
+                            self.mem.write_beat(s.addr, self.bytes, &s.data, s.strb);
+                        }
                     }
-                    self.commits += 1;
+                    if !b.error {
+                        self.commits += 1;
+                    }
                 }
                 inp.m_axi_bvalid = true;
-                inp.m_axi_bresp = 0;
+                inp.m_axi_bresp = if b.error { RESP_SLVERR } else { 0 };
             }
         }
     }
@@ -416,11 +561,13 @@ impl AxiMemory {
                 self.rng.gen_range(lo..=hi)
             };
             let after = self.reads.back().map_or(0, |b| b.ready_at);
+            let err = self.read_fault(addr, beats);
             self.reads.push_back(ReadBurst {
                 addr,
                 beats,
                 next: 0,
                 ready_at: (cycle + u64::from(latency.max(1))).max(after),
+                err,
             });
         } else if out.m_axi_arvalid {
             self.ar_held = Some(ar);
@@ -432,6 +579,11 @@ impl AxiMemory {
                 .reads
                 .front_mut()
                 .expect("rvalid implies a pending burst");
+            if let Some((beat, tag)) = b.err {
+                if beat == b.next {
+                    self.fired.push(Fired { cycle, tag, write: false });
+                }
+            }
             b.next += 1;
             self.read_beats += 1;
             if b.next == b.beats {
@@ -501,10 +653,14 @@ impl AxiMemory {
                 let beats = b.beats;
                 self.writes.pop_front();
                 let delay = self.rng.gen_range(1..=4u64);
+                let index = self.write_bursts;
+                self.write_bursts += 1;
                 self.responses.push_back(PendingB {
                     ready_at: cycle + delay,
                     staged: beats,
                     committed: false,
+                    error: self.write_error == Some(index),
+                    index,
                 });
             }
         } else if out.m_axi_wvalid {
@@ -513,7 +669,11 @@ impl AxiMemory {
 
         // Write response.
         if inp.m_axi_bvalid && out.m_axi_bready {
-            self.responses.pop_front();
+            if let Some(b) = self.responses.pop_front() {
+                if b.error {
+                    self.fired.push(Fired { cycle, tag: b.index, write: true });
+                }
+            }
         }
 
         // Idle gaps for the next cycle; a presented R beat stays until taken.

@@ -25,6 +25,9 @@ use txoe_model::regs;
 /// Data widths the RTL elaborates for.
 pub const DATA_WIDTHS: [u32; 4] = [64, 128, 256, 512];
 
+/// Longest `env.tready_stalls` window, in cycles.
+pub const MAX_STALL: u64 = 1 << 24;
+
 /// Largest `num_conn` whose context window fits the 16-bit register address space.
 pub const MAX_NUM_CONN: u32 = 480;
 
@@ -311,8 +314,40 @@ impl Connection {
     }
 }
 
+/// A fault the environment injects around one send (added key `sends[i].fault`).
+///
+/// Each fires at most once per run, on the send's first attempt that reaches it (a send
+/// re-posted after a reset is not faulted again once its fault has fired).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Fault {
+    /// The memory answers the fetch of this send's descriptor with RRESP = SLVERR on the
+    /// burst's first beat: a fatal error (`ERR.DESC_FETCH`); the host recovers by reset.
+    DescRead,
+    /// The memory answers payload beat `fault_beat` of this send (0-based, counting every
+    /// R beat of every read of the send's buffer, in order) with RRESP = SLVERR: the send
+    /// completes `dma_error` with the segments before the failing one sent.
+    PayloadRead,
+    /// The host sets reserved flag bit 3 in the descriptor: status `reserved_bits`.
+    ReservedBits,
+    /// Before ringing this send's doorbell the host writes `TX_TAIL` = ring size + tail,
+    /// outside the ring: ignored by the engine, `ERR.DOORBELL`.
+    BadDoorbell,
+}
+
+impl Fault {
+    pub fn name(self) -> &'static str {
+        match self {
+            Fault::DescRead => "desc_read",
+            Fault::PayloadRead => "payload_read",
+            Fault::ReservedBits => "reserved_bits",
+            Fault::BadDoorbell => "bad_doorbell",
+        }
+    }
+}
+
 /// One send request, posted in file order.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Send {
     pub conn: u16,
@@ -332,6 +367,20 @@ pub struct Send {
     /// Byte offset of the payload within its buffer.
     #[serde(default)]
     pub buf_offset: u16,
+    /// A fault injected around this send (added key).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fault: Option<Fault>,
+    /// With `"fault": "payload_read"`: the payload beat that fails (added key).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub fault_beat: u32,
+}
+
+fn is_zero(v: &u32) -> bool {
+    *v == 0
+}
+
+fn is_empty<T>(v: &[T]) -> bool {
+    v.is_empty()
 }
 
 impl Send {
@@ -363,7 +412,22 @@ pub struct Env {
     /// Cycle budget of the run; generous and computed from the sends when absent.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_cycles: Option<u64>,
+    /// The completion batch write (0-based, counting every batch write of the run) that
+    /// the memory answers with BRESP = SLVERR (added key): a fatal error
+    /// (`ERR.CPL_WRITE`); the host recovers by reset.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cq_write_error_batch: Option<u64>,
+    /// Cycles at which the environment raises `rst` for [`RESET_LEN`] cycles (added key).
+    #[serde(skip_serializing_if = "is_empty")]
+    pub resets: Vec<u64>,
+    /// `[first cycle, cycles]` windows in which the MAC holds `tready` low, on top of
+    /// `tready_percent` (added key).
+    #[serde(skip_serializing_if = "is_empty")]
+    pub tready_stalls: Vec<[u64; 2]>,
 }
+
+/// Cycles `rst` stays high for each of `env.resets` (and at the start of a run).
+pub const RESET_LEN: u64 = 4;
 
 impl Default for Env {
     fn default() -> Self {
@@ -375,6 +439,9 @@ impl Default for Env {
             cq_consumer_jitter: 0,
             mem_gap_percent: 0,
             max_cycles: None,
+            cq_write_error_batch: None,
+            resets: Vec::new(),
+            tready_stalls: Vec::new(),
         }
     }
 }
@@ -410,6 +477,11 @@ pub struct GenKnobs {
     /// Percent of connections that are IPv6 (half of them with a fragment header).
     pub ipv6_percent: u32,
     pub data_width: u32,
+    /// Percent of sends with a [`Fault`] (drawn among the four kinds), plus, when
+    /// non-zero, one completion-batch write error.
+    pub fault_percent: u32,
+    /// Number of resets at random cycles.
+    pub resets: u32,
 }
 
 impl Default for GenKnobs {
@@ -421,6 +493,8 @@ impl Default for GenKnobs {
             bad_percent: 0,
             ipv6_percent: 40,
             data_width: 64,
+            fault_percent: 0,
+            resets: 0,
         }
     }
 }
@@ -428,6 +502,9 @@ impl Default for GenKnobs {
 /// The status a send must complete with when it fails validation (`None`: it passes,
 /// and completes `ok` or with a status only the engine can know).
 pub fn expected_rejection(sc: &Scenario, send: &Send) -> Option<Status> {
+    if send.fault == Some(Fault::ReservedBits) {
+        return Some(Status::ReservedBits);
+    }
     if send.len == 0 {
         return Some(Status::BadLength);
     }
@@ -582,7 +659,37 @@ impl Scenario {
         }
         range("env.tready_percent", e.tready_percent.into(), 0, 100)?;
         range("env.mem_gap_percent", e.mem_gap_percent.into(), 0, 100)?;
+        for (i, s) in self.sends.iter().enumerate() {
+            if s.fault_beat != 0 && s.fault != Some(Fault::PayloadRead) {
+                return Err(ScenarioError::at(
+                    format!("sends[{i}].fault_beat"),
+                    "only meaningful with \"fault\": \"payload_read\"",
+                ));
+            }
+        }
+        for (i, w) in e.tready_stalls.iter().enumerate() {
+            if w[1] > MAX_STALL {
+                return Err(ScenarioError::at(
+                    format!("env.tready_stalls[{i}]"),
+                    format!("a stall of {} cycles is over {MAX_STALL}", w[1]),
+                ));
+            }
+        }
+        if self.has_faults() && c.irq_mask & regs::IRQ_ERR != 0 {
+            return Err(ScenarioError::at(
+                "config.irq_mask",
+                "bit 1 (ERR) masked, but the scenario injects faults or resets: the host learns of errors from irq",
+            ));
+        }
         Ok(())
+    }
+
+    /// True when the scenario injects faults or resets: the host then services `irq`
+    /// (reads and clears `IRQ_STATUS` and `ERR`) and recovers from fatal errors by reset.
+    pub fn has_faults(&self) -> bool {
+        self.sends.iter().any(|s| s.fault.is_some())
+            || self.env.cq_write_error_batch.is_some()
+            || !self.env.resets.is_empty()
     }
 
     /// The run's cycle budget: `env.max_cycles`, or a generous bound from the sends.
@@ -616,7 +723,15 @@ impl Scenario {
             })
             .sum();
         let last_at = self.sends.iter().map(|s| s.at_cycle).max().unwrap_or(0);
-        20_000 + 100 * self.connections.len() as u64 * regs::CTX_WORDS as u64 + last_at + sends
+        let config = 100 * self.connections.len() as u64 * regs::CTX_WORDS as u64;
+        // A reset (scheduled or a recovery) costs a new configuration and, at worst, every
+        // send again.
+        let recoveries = self.env.resets.len() as u64
+            + self.sends.iter().filter(|s| matches!(s.fault, Some(Fault::DescRead))).count() as u64
+            + u64::from(self.env.cq_write_error_batch.is_some());
+        let stalls: u64 = self.env.tready_stalls.iter().map(|w| w[1]).sum();
+        let last_reset = self.env.resets.iter().copied().max().unwrap_or(0);
+        (20_000 + config + last_at + sends) * (1 + recoveries) + stalls + last_reset
     }
 
     /// The scenario `txoe run` uses without a file: two IPv4 connections (one tagged),
@@ -674,6 +789,7 @@ impl Scenario {
                     cookie: Some(0x1000 + i as u64),
                     at_cycle,
                     buf_offset,
+                    ..Send::default()
                 },
             )
             .collect();
@@ -692,7 +808,7 @@ impl Scenario {
                 cq_consumer_lag: 50,
                 cq_consumer_jitter: 0,
                 mem_gap_percent: 0,
-                max_cycles: None,
+                ..Env::default()
             },
         }
     }
@@ -814,6 +930,7 @@ impl Scenario {
                 cookie: Some(rng.gen()),
                 at_cycle: at,
                 buf_offset: rng.gen_range(0..64),
+                ..Send::default()
             });
         }
 
@@ -833,14 +950,46 @@ impl Scenario {
             } else {
                 rng.gen_range(1..=30)
             },
-            max_cycles: None,
+            ..Env::default()
         };
-        Scenario {
+        let mut sc = Scenario {
             config,
             connections,
             sends,
             env,
+        };
+        sc.add_random_faults(seed, knobs);
+        sc
+    }
+
+    /// The faults and resets of [`GenKnobs::fault_percent`] and [`GenKnobs::resets`], from
+    /// a random stream of their own (the rest of the scenario is the same with or without
+    /// them).
+    fn add_random_faults(&mut self, seed: u64, knobs: &GenKnobs) {
+        if knobs.fault_percent == 0 && knobs.resets == 0 {
+            return;
         }
+        let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x6661_756C_7473_0000);
+        let mut span = 0u64;
+        for s in &mut self.sends {
+            span = span.max(s.at_cycle);
+            if rng.gen_range(0..100) < knobs.fault_percent {
+                let f = [Fault::DescRead, Fault::PayloadRead, Fault::ReservedBits, Fault::BadDoorbell]
+                    [rng.gen_range(0..4)];
+                s.fault = Some(f);
+                if f == Fault::PayloadRead {
+                    let beats = u64::from(s.len.min(MAX_SEND_LEN)) / u64::from(self.config.data_width / 8);
+                    s.fault_beat = rng.gen_range(0..=beats.min(64)) as u32;
+                }
+            }
+        }
+        if knobs.fault_percent > 0 {
+            self.env.cq_write_error_batch = Some(rng.gen_range(0..=self.sends.len() as u64 / 2));
+        }
+        let horizon = span + 2000 + 40 * self.sends.len() as u64;
+        let mut resets: Vec<u64> = (0..knobs.resets).map(|_| rng.gen_range(10..horizon)).collect();
+        resets.sort_unstable();
+        self.env.resets = resets;
     }
 }
 

@@ -41,6 +41,9 @@ pub struct SendInfo {
     pub cookie: u64,
     /// The validation status the engine must answer with, when the send fails validation.
     pub rejection: Option<Status>,
+    /// Set by the host when an injected payload read error hit this segment of the send's
+    /// current attempt: the send completes `dma_error` with the segments before it.
+    pub dma_error_segment: Option<u16>,
 }
 
 struct ConnState {
@@ -166,6 +169,7 @@ impl Scoreboard {
                 immediate: s.immediate,
                 cookie: sc.cookie(i),
                 rejection: expected_rejection(sc, s),
+                dma_error_segment: None,
             })
             .collect()
     }
@@ -173,6 +177,78 @@ impl Scoreboard {
     /// `snd_nxt` of each scenario connection, as the frames so far advanced it.
     pub fn snd_nxt(&self) -> impl Iterator<Item = (u16, u32)> + '_ {
         self.conns.iter().map(|(&id, c)| (id, c.snd_nxt))
+    }
+
+    /// The effective MSS of a scenario connection.
+    pub fn eff_mss(&self, conn: u16) -> Option<u32> {
+        self.conns.get(&conn).map(|c| c.eff_mss)
+    }
+
+    /// The IPv4 ID and IPv6 fragment ID the next frames must carry.
+    pub fn next_ids(&self) -> (u16, u32) {
+        (self.ipv4_id, self.ipv6_id)
+    }
+
+    /// Check the frames the MAC holds for `sends` (the sends a reset left uncompleted,
+    /// the first being send `first`), then drop them: they must be a prefix of the frames
+    /// those sends send, in order. The IDs they carry are taken; `snd_nxt` is left as the
+    /// completed sends made it (the sends go out again with the same sequence numbers).
+    /// Returns the number of frames.
+    pub fn orphans(
+        &mut self,
+        first: u64,
+        sends: &[SendInfo],
+        mac: &mut MacSink,
+        mut archive: Option<&mut Vec<Frame>>,
+    ) -> Result<u64, String> {
+        let saved: Vec<(u16, u32)> = self.snd_nxt().collect();
+        let mut n = 0u64;
+        let mut result = Ok(());
+        'sends: for (k, send) in sends.iter().enumerate() {
+            if mac.pending() == 0 {
+                break;
+            }
+            if send.rejection.is_some() {
+                continue;
+            }
+            let index = first + k as u64;
+            let eff_mss = self.conns.get(&send.conn).map_or(1, |s| s.eff_mss);
+            let all = send.len.div_ceil(eff_mss);
+            let sent = send.dma_error_segment.map_or(all, u32::from);
+            self.payload.resize(send.len as usize, 0);
+            fill_payload(self.seed, index, &mut self.payload);
+            let mut offset = 0usize;
+            for seg in 0..sent {
+                let Some(frame) = mac.pop_frame() else { break 'sends };
+                let r = self.check_frame(&frame, send, seg + 1 == all, &mut offset);
+                let f = self.frames;
+                self.frames += 1;
+                n += 1;
+                if let Some(a) = archive.as_deref_mut() {
+                    a.push(frame);
+                }
+                if let Err(e) = r {
+                    result = Err(format!(
+                        "frame {f} (send {index}, cookie {:#x}, segment {seg}, sent before a reset): {e}",
+                        send.cookie
+                    ));
+                    break 'sends;
+                }
+            }
+        }
+        for (id, v) in saved {
+            if let Some(c) = self.conns.get_mut(&id) {
+                c.snd_nxt = v;
+            }
+        }
+        result?;
+        if mac.pending() > 0 {
+            return Err(format!(
+                "{} frames received before a reset belong to no send in flight",
+                mac.pending()
+            ));
+        }
+        Ok(n)
     }
 
     /// Completions seen with status code `code`.
@@ -229,6 +305,14 @@ impl Scoreboard {
                 }
                 return Ok(());
             }
+            (None, Status::DmaError) if send.dma_error_segment.is_some() => {}
+            (None, got) if send.dma_error_segment.is_some() => {
+                return Err(format!(
+                    "completion for {ctx}: status {}, expected dma_error (payload read error injected in segment {})",
+                    got.name(),
+                    send.dma_error_segment.unwrap_or(0)
+                ))
+            }
             (None, Status::Ok) => {}
             (None, got) => {
                 return Err(format!(
@@ -240,17 +324,23 @@ impl Scoreboard {
             }
         }
 
-        if entry.bytes != send.len {
+        let eff_mss = self.conns.get(&send.conn).map_or(1, |s| s.eff_mss);
+        let all_segments = send.len.div_ceil(eff_mss);
+        // A payload read error: the segments before the failing one are sent, full size.
+        let (want_segments, want_bytes) = match send.dma_error_segment {
+            Some(s) => (u32::from(s), u32::from(s) * eff_mss),
+            None => (all_segments, send.len),
+        };
+        let name = status.name();
+        if entry.bytes != want_bytes {
             return Err(format!(
-                "completion for {ctx}: status ok with {}",
-                differ("bytes", entry.bytes, send.len)
+                "completion for {ctx}: status {name} with {}",
+                differ("bytes", entry.bytes, want_bytes)
             ));
         }
-        let eff_mss = self.conns.get(&send.conn).map_or(1, |s| s.eff_mss);
-        let want_segments = send.len.div_ceil(eff_mss);
         if u32::from(entry.segments) != want_segments {
             return Err(format!(
-                "completion for {ctx}: status ok with {} (len {}, eff_mss {eff_mss})",
+                "completion for {ctx}: status {name} with {} (len {}, eff_mss {eff_mss})",
                 differ("segments", u32::from(entry.segments), want_segments),
                 send.len
             ));
@@ -269,7 +359,7 @@ impl Scoreboard {
         let mut archive = archive;
         for seg in 0..entry.segments {
             let frame = mac.pop_frame().expect("counted above");
-            let last = seg + 1 == entry.segments;
+            let last = u32::from(seg) + 1 == all_segments;
             let r = self.check_frame(&frame, send, last, &mut offset);
             let n = self.frames;
             self.frames += 1;
@@ -278,10 +368,10 @@ impl Scoreboard {
             }
             r.map_err(|e| format!("frame {n} ({ctx}, segment {seg}): {e}"))?;
         }
-        if offset != send.len as usize {
+        if offset != want_bytes as usize {
             return Err(format!(
-                "{ctx}: its {} frames carry {offset} payload bytes, expected {}",
-                entry.segments, send.len
+                "{ctx}: its {} frames carry {offset} payload bytes, expected {want_bytes}",
+                entry.segments
             ));
         }
         Ok(())

@@ -80,6 +80,7 @@ fn burst(n: usize) -> Scenario {
             cookie: Some(0x100 + i as u64),
             at_cycle: 0,
             buf_offset: (i % 8) as u16,
+            ..Send::default()
         })
         .collect();
     sc.config.max_batch = 8;
@@ -93,7 +94,7 @@ fn burst(n: usize) -> Scenario {
         cq_consumer_lag: 0,
         cq_consumer_jitter: 0,
         mem_gap_percent: 0,
-        max_cycles: None,
+        ..Env::default()
     };
     sc
 }

@@ -180,6 +180,7 @@ fn seeded_random_multi_segment_mixed_traffic_at_64_and_256_bits() {
             bad_percent: 10,
             ipv6_percent: 50,
             data_width: width,
+            ..GenKnobs::default()
         };
         let sc = Scenario::random(seed, &knobs);
         let Some(out) = lockstep(&sc) else { return };
