@@ -18,7 +18,9 @@
 //! derived from that: the cycle its last frame beat was accepted. A request that sends
 //! nothing has its completion pushed when the stream output releases its slot, which is
 //! no earlier than two cycles after its last read beat (descriptor: `CHECK`, then the
-//! slot is ready; failed payload read: the header stage, then the slot is ready) and no
+//! slot is ready; failed payload read: the header stage, then the slot is ready; for a
+//! failed payload read the first beat with an error response stands for the last read
+//! beat, as the segments after the failing one may still be read after it) and no
 //! earlier than the cycle after the previous frame's last beat; the later of the two is
 //! used, a lower bound that is exact when the output was idle, so the timeout check
 //! below can only be lenient for such completions, never wrong.
@@ -99,6 +101,10 @@ impl CoalesceStats {
 struct Request {
     /// Cycle of the last read beat of the request.
     last_read: u64,
+    /// Cycle of its first payload beat with an error response: its completion
+    /// (`dma_error`) may be queued before the beats of the segments after the failing one
+    /// arrive, but not before two cycles after this beat.
+    first_err: Option<u64>,
 }
 
 /// Follows the ports and gathers [`CoalesceStats`].
@@ -169,10 +175,13 @@ impl CplMonitor {
                     self.reads.pop_front();
                 }
                 if desc && done {
-                    self.requests.push_back(Request { last_read: cycle });
+                    self.requests.push_back(Request { last_read: cycle, first_err: None });
                 } else if !desc {
                     if let Some(r) = self.requests.back_mut() {
                         r.last_read = cycle;
+                        if inp.m_axi_rresp != 0 {
+                            r.first_err.get_or_insert(cycle);
+                        }
                     }
                 }
             }
@@ -233,7 +242,8 @@ impl CplMonitor {
                     (Some(t), Some(t))
                 }
                 (None, Some(r)) => {
-                    let q = (r.last_read + 2).max(self.prev_frame.map_or(0, |t| t + 1));
+                    let read = r.first_err.unwrap_or(r.last_read);
+                    let q = (read + 2).max(self.prev_frame.map_or(0, |t| t + 1));
                     (Some(q), Some(q))
                 }
                 (None, None) => (None, None),

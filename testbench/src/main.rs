@@ -12,7 +12,7 @@ use clap::error::ErrorKind;
 use clap::{Args, CommandFactory, Parser, Subcommand};
 use txoe_cosim::{ProbedDevice, TraceFormat};
 use txoe_testbench::inject::Injected;
-use txoe_testbench::report::{report_text, summary_line, waveform_text};
+use txoe_testbench::report::{faults_text, report_text, summary_line, waveform_text};
 use txoe_testbench::scenario::{GenKnobs, Scenario};
 use txoe_testbench::{
     completions, engine_for, pcap, run_scenario_with, RunConfig, WindowConfig,
@@ -264,6 +264,9 @@ fn run(a: &RunArgs) -> ExitCode {
             s.span,
             s.percent()
         );
+        if let Some(line) = faults_text(&outcome) {
+            println!("{line}");
+        }
         let text = report_text(&outcome.report, &outcome.progress, &outcome.stats);
         // The waveform lines go before the summary, which stays the last line.
         let (body, summary) = text.trim_end().rsplit_once('\n').unwrap_or(("", text.trim_end()));

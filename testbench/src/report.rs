@@ -104,3 +104,30 @@ pub fn waveform_text(o: &Outcome) -> String {
     }
     s
 }
+
+/// One line on the faults and resets of a run, when it had any:
+///
+/// ```text
+/// faults: 3 read and 1 write errors fired, ERR seen 0x1 0x2 0x4, 2 resets (1 scheduled, 1 recovery), 7 orphan frames, 12 sends posted again, 1 frame cut, 2 dma_error completions
+/// ```
+pub fn faults_text(out: &crate::Outcome) -> Option<String> {
+    use crate::host::ResetCause;
+    let f = &out.faults;
+    if f.fired.is_empty() && f.resets.is_empty() && f.err.is_empty() {
+        return None;
+    }
+    let writes = f.fired.iter().filter(|x| x.write).count();
+    let errs: Vec<String> = f.err.iter().map(|e| format!("{:#x}", e.1)).collect();
+    let recoveries = f.resets.iter().filter(|r| r.1 == ResetCause::Recovery).count();
+    Some(format!(
+        "faults: {} read and {writes} write errors fired, ERR seen [{}], {} resets ({} scheduled, {recoveries} recovery), {} orphan frames, {} sends posted again, {} frames cut, {} dma_error completions",
+        f.fired.len() - writes,
+        errs.join(" "),
+        f.resets.len(),
+        f.resets.len() - recoveries,
+        f.orphan_frames,
+        f.reposted,
+        out.truncated_frames,
+        f.dma_errors
+    ))
+}

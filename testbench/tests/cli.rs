@@ -39,3 +39,16 @@ fn malformed_scenario_exits_2_naming_the_field() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("sends[0].len"), "{err}");
 }
+
+#[test]
+fn generated_run_with_faults_and_resets_passes_and_says_what_happened() {
+    let out = txoe()
+        .args(["run", "--model-only", "--seed", "7", "--sends", "30", "--fault-percent", "30"])
+        .args(["--resets", "2", "--multi-segment", "--max-len", "4000", "--progress", "0"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    let line = stdout.lines().find(|l| l.starts_with("faults: ")).expect("a faults line");
+    assert!(line.contains("resets (") && !line.contains(" 0 resets"), "{line}");
+}

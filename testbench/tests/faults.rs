@@ -6,7 +6,9 @@
 //! the two sides agree.
 
 use txoe_model::layout::Status;
+use txoe_model::ports::{Inputs, Outputs};
 use txoe_model::regs;
+use txoe_testbench::memory::{AxiMemory, MemTiming, ReadFault, RESP_SLVERR};
 use txoe_testbench::host::ResetCause;
 use txoe_testbench::scenario::{Fault, Scenario, Send};
 use txoe_testbench::Outcome;
@@ -293,6 +295,39 @@ fn reset_at_every_cycle_of_a_small_run() {
     }
 }
 
+/// A reset at every other cycle of a run that also has a payload read error, a descriptor
+/// read error and a completion-write error: whatever the reset interrupts (a fault, the
+/// interrupt service, a recovery), every send completes exactly once.
+#[test]
+fn reset_at_every_other_cycle_of_a_run_with_faults() {
+    let mut sc = scenario(64, &[3000, 40, 700, 900, 100]);
+    sc.sends[0].fault = Some(Fault::PayloadRead);
+    sc.sends[0].fault_beat = 190;
+    sc.sends[3].fault = Some(Fault::DescRead);
+    sc.sends[3].at_cycle = 200;
+    sc.sends[4].at_cycle = 200;
+    sc.config.max_batch = 2;
+    sc.env.cq_write_error_batch = Some(2);
+    sc.env.tready_percent = 100;
+    sc.env.mem_latency = [2, 6];
+    sc.env.cq_consumer_lag = 0;
+    let Some(base) = lockstep(&sc) else { return };
+    assert_eq!(base.faults.fired.len(), 3, "all three faults fire without a reset");
+    assert_eq!(base.faults.dma_errors, 1);
+    let mut dma = 0;
+    for c in (txoe_testbench::host::RESET_CYCLES + 1..base.report.cycles).step_by(2) {
+        let mut r = sc.clone();
+        r.env.resets = vec![c];
+        let out = lockstep(&r).expect("RTL present");
+        let cookies: Vec<u64> = out.batches.iter().flat_map(|b| b.entries.iter().map(|e| e.cookie)).collect();
+        assert_eq!(cookies, [0x100, 0x101, 0x102, 0x103, 0x104], "reset at {c}");
+        let st = statuses(&out);
+        assert!(st[1..].iter().all(|&s| s == 0), "reset at {c}: {st:?}");
+        dma += out.faults.dma_errors;
+    }
+    assert!(dma > 0, "some runs kept the payload error");
+}
+
 /// Generated scenarios with every kind of fault and several resets, at 64 and 256 bits.
 #[test]
 fn seeded_random_faults_and_resets() {
@@ -313,4 +348,172 @@ fn seeded_random_faults_and_resets() {
         let n: usize = out.batches.iter().map(|b| b.entries.len()).sum();
         assert_eq!(n, 40, "seed {seed}: every send completed once");
     }
+}
+
+// ------------------------------------------------------------------ without the RTL
+
+fn mem64() -> AxiMemory {
+    AxiMemory::new(64, MemTiming { latency: [1, 1], gap_percent: 0 }, 1)
+}
+
+/// Clock `m` with the master always ready, issuing each `(address, arlen)` read in turn;
+/// returns the RRESP of every beat in order and the faults fired.
+fn read_all(m: &mut AxiMemory, reads: &[(u64, u8)]) -> (Vec<u8>, Vec<txoe_testbench::memory::Fired>) {
+    let mut resp = Vec::new();
+    let mut fired = Vec::new();
+    let mut next = 0;
+    for cycle in 0..400 {
+        let mut inp = Inputs::default();
+        m.drive(cycle, &mut inp);
+        let mut out = Outputs { m_axi_rready: true, ..Outputs::default() };
+        if let Some(&(addr, len)) = reads.get(next) {
+            out.m_axi_arvalid = true;
+            out.m_axi_araddr = addr;
+            out.m_axi_arlen = len;
+            out.m_axi_arsize = 3;
+            out.m_axi_arburst = 1;
+            if inp.m_axi_arready {
+                next += 1;
+            }
+        }
+        if inp.m_axi_rvalid {
+            resp.push(inp.m_axi_rresp);
+        }
+        m.observe(cycle, &inp, &out).unwrap();
+        fired.extend(m.take_fired());
+    }
+    (resp, fired)
+}
+
+#[test]
+fn memory_fails_the_chosen_payload_beat_once() {
+    let mut m = mem64();
+    m.arm(ReadFault::Beat { lo: 0x10_0000, hi: 0x12_0000, beat: 5 }, 9);
+    // A read elsewhere does not count; the buffer's beats do: 4 + 4 beats, beat 5 fails.
+    let (resp, fired) = read_all(&mut m, &[(0x5000, 3), (0x10_0000, 3), (0x10_0020, 3), (0x10_0000, 3)]);
+    let mut want = vec![0u8; 16];
+    want[4 + 4 + 1] = RESP_SLVERR;
+    assert_eq!(resp, want);
+    assert_eq!(fired.len(), 1);
+    assert_eq!((fired[0].tag, fired[0].write), (9, false));
+    assert_eq!(m.armed(), 0, "a fault fires once");
+}
+
+#[test]
+fn memory_fails_the_nth_descriptor_fetch_since_reset_on_its_first_beat() {
+    let mut m = mem64();
+    m.set_desc_region(0x1_0000, 0x1_0200);
+    m.arm(ReadFault::DescFetch { n: 1 }, 3);
+    let (resp, fired) = read_all(&mut m, &[(0x1_0000, 3), (0x5000, 0), (0x1_0020, 3)]);
+    assert_eq!(resp, [0, 0, 0, 0, 0, RESP_SLVERR, 0, 0, 0]);
+    assert_eq!(fired[0].tag, 3);
+    // A reset disarms and restarts the count.
+    m.arm(ReadFault::DescFetch { n: 0 }, 4);
+    m.reset();
+    assert_eq!(m.armed(), 0);
+    m.arm(ReadFault::DescFetch { n: 0 }, 5);
+    let (resp, fired) = read_all(&mut m, &[(0x1_0040, 3)]);
+    assert_eq!(resp, [RESP_SLVERR, 0, 0, 0]);
+    assert_eq!(fired[0].tag, 5);
+}
+
+#[test]
+fn memory_answers_the_chosen_write_burst_with_slverr_and_drops_its_bytes() {
+    let mut m = mem64();
+    m.set_write_error(Some(1));
+    let mut bresp = Vec::new();
+    let mut fired = Vec::new();
+    for burst in 0..3u64 {
+        let addr = 0x4_0000 + 16 * burst;
+        let mut beat = 0;
+        let mut aw_done = false;
+        for cycle in burst * 100..burst * 100 + 100 {
+            let mut inp = Inputs::default();
+            m.drive(cycle, &mut inp);
+            let out = Outputs {
+                m_axi_awvalid: !aw_done,
+                m_axi_awaddr: addr,
+                m_axi_awlen: 1,
+                m_axi_awsize: 3,
+                m_axi_awburst: 1,
+                m_axi_wvalid: aw_done && beat < 2,
+                m_axi_wdata: txoe_testbench::memory::bus_from_bytes(&[0xA0 + burst as u8; 8]),
+                m_axi_wstrb: 0xFF,
+                m_axi_wlast: beat == 1,
+                m_axi_bready: true,
+                ..Outputs::default()
+            };
+            if inp.m_axi_bvalid {
+                bresp.push(inp.m_axi_bresp);
+            }
+            if out.m_axi_wvalid && inp.m_axi_wready {
+                beat += 1;
+            }
+            aw_done |= inp.m_axi_awready;
+            m.observe(cycle, &inp, &out).unwrap();
+            fired.extend(m.take_fired());
+        }
+    }
+    assert_eq!(bresp, [0, RESP_SLVERR, 0]);
+    assert_eq!(fired.len(), 1);
+    assert!(fired[0].write && fired[0].tag == 1);
+    assert_eq!(m.mem.read_u8(0x4_0000), 0xA0);
+    assert_eq!(m.mem.read_u8(0x4_0010), 0, "the failed burst's bytes never reach memory");
+    assert_eq!(m.mem.read_u8(0x4_0020), 0xA2);
+}
+
+#[test]
+fn fault_keys_parse_and_bad_ones_are_named() {
+    let sc = Scenario::from_json_str(
+        r#"{ "connections": [ { "id": 0, "src_mac": "02:00:00:00:00:01", "dst_mac": "02:00:00:00:00:02",
+               "src_ip": "10.0.0.1", "dst_ip": "10.0.0.2", "src_port": 1, "dst_port": 2 } ],
+             "sends": [ { "conn": 0, "len": 100, "fault": "payload_read", "fault_beat": 3 },
+                        { "conn": 0, "len": 100, "fault": "desc_read" },
+                        { "conn": 0, "len": 100, "fault": "reserved_bits" },
+                        { "conn": 0, "len": 100, "fault": "bad_doorbell" } ],
+             "env": { "cq_write_error_batch": 2, "resets": [500, 900], "tready_stalls": [[100, 5000]] } }"#,
+    )
+    .unwrap();
+    assert!(sc.has_faults());
+    assert_eq!(sc.sends[0].fault_beat, 3);
+    assert_eq!(
+        sc.sends.iter().map(|s| s.fault.unwrap().name()).collect::<Vec<_>>(),
+        ["payload_read", "desc_read", "reserved_bits", "bad_doorbell"]
+    );
+    assert_eq!(txoe_testbench::scenario::expected_rejection(&sc, &sc.sends[2]), Some(Status::ReservedBits));
+    // The keys survive a round trip.
+    assert_eq!(Scenario::from_json_str(&sc.to_json_pretty()).unwrap(), sc);
+
+    let bad = |text: &str, path: &str| {
+        let e = Scenario::from_json_str(text).unwrap_err();
+        assert_eq!(e.path, path, "{e}");
+    };
+    bad(r#"{ "sends": [ { "conn": 0, "len": 1, "fault": "melt" } ] }"#, "sends[0].fault");
+    bad(r#"{ "sends": [ { "conn": 0, "len": 1, "fault_beat": 2 } ] }"#, "sends[0].fault_beat");
+    bad(r#"{ "env": { "resets": [-1] } }"#, "env.resets[0]");
+    bad(r#"{ "env": { "tready_stalls": [[1, 2, 3]] } }"#, "env.tready_stalls[0]");
+    bad(r#"{ "env": { "tready_stalls": [[1, 99999999]] } }"#, "env.tready_stalls[0]");
+    bad(r#"{ "config": { "irq_mask": 2 }, "env": { "resets": [100] } }"#, "config.irq_mask");
+}
+
+#[test]
+fn generator_knobs_add_faults_and_resets_without_changing_the_rest() {
+    let knobs = txoe_testbench::GenKnobs { sends: 60, ..txoe_testbench::GenKnobs::default() };
+    let plain = Scenario::random(5, &knobs);
+    let faulty = Scenario::random(5, &txoe_testbench::GenKnobs { fault_percent: 30, resets: 4, ..knobs });
+    assert!(!plain.has_faults() && faulty.has_faults());
+    assert_eq!(faulty.env.resets.len(), 4);
+    assert!(faulty.env.resets.windows(2).all(|w| w[0] <= w[1]));
+    assert!(faulty.env.cq_write_error_batch.is_some());
+    assert!(faulty.sends.iter().filter(|s| s.fault.is_some()).count() >= 5);
+    let strip = |sc: &Scenario| {
+        let mut sc = sc.clone();
+        sc.env = plain.env.clone();
+        for s in &mut sc.sends {
+            s.fault = None;
+            s.fault_beat = 0;
+        }
+        sc
+    };
+    assert_eq!(strip(&faulty), plain);
 }
