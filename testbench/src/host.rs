@@ -43,7 +43,9 @@
 //!   completion already in the CQ, then checks the frames the MAC received for sends not
 //!   completed ("orphans": a prefix of the frames those sends would send, with their
 //!   sequence numbers, and the engine-wide IDs consecutive through them); then it
-//!   zeroes the CQ, programs the engine again — each context with the `snd_nxt` after
+//!   zeroes the CQ, reads the registers back (each must hold its documented reset value,
+//!   and the first connection's context words 0), programs the engine again — each
+//!   context with the `snd_nxt` after
 //!   its completed sends (the lost sends' data is sent again with the same sequence
 //!   numbers), `IPV4_ID` and `IPV6_ID` with the IDs after the last frame it saw, so no ID
 //!   repeats — and re-posts every send not completed, in order, from ring index 0. The
@@ -504,13 +506,53 @@ impl Host {
         );
         let snd: std::collections::BTreeMap<u16, u32> = self.scoreboard.snd_nxt().collect();
         let (id4, id6) = self.scoreboard.next_ids();
-        self.ops = config_ops(
+        // First the documented reset state, then the configuration.
+        let mut reads: Vec<(u32, u32)> = vec![
+            (regs::CTRL, 0),
+            (regs::STATUS, 0),
+            (regs::ERR, 0),
+            (regs::IRQ_STATUS, 0),
+            (regs::IRQ_MASK, 0),
+            (regs::MTU, regs::MTU_RESET),
+            (regs::MAX_BATCH, regs::MAX_BATCH_RESET),
+            (regs::TIMEOUT, regs::TIMEOUT_RESET),
+            (regs::IPV4_ID, 0x8000),
+            (regs::IPV6_ID, 0x8000_0000),
+            (regs::TX_BASE_LO, 0),
+            (regs::TX_LOG2, regs::RING_LOG2_RESET),
+            (regs::TX_TAIL, 0),
+            (regs::TX_HEAD, 0),
+            (regs::CQ_BASE_LO, 0),
+            (regs::CQ_LOG2, regs::RING_LOG2_RESET),
+            (regs::CQ_HEAD, 0),
+            (regs::CQ_TAIL, 0),
+            (regs::CNT_FRAMES, 0),
+            (regs::CNT_BYTES, 0),
+            (regs::CNT_CPL, 0),
+            (regs::CNT_BATCH, 0),
+            (regs::CNT_ERR, 0),
+        ];
+        if let Some(c) = self.conns.first() {
+            for w in 0..regs::CTX_WORDS as u32 {
+                reads.push((regs::ctx_addr(u32::from(c.id), w), 0));
+            }
+        }
+        let mut ops: VecDeque<Op> = reads
+            .into_iter()
+            .map(|(addr, v)| Op::Read {
+                addr,
+                what: "its reset value".into(),
+                want: Want::Value(v),
+            })
+            .collect();
+        ops.extend(config_ops(
             &self.cfg,
             &self.conns,
             &|id| snd.get(&id).copied().unwrap_or(0),
             u32::from(id4),
             id6,
-        );
+        ));
+        self.ops = ops;
         Ok(())
     }
 
@@ -855,11 +897,13 @@ impl Host {
             }
             let (fault, beat) = self.faults[i];
             let mut desc_flags = flags(s);
+            let mut reserved = 0;
             match fault {
                 Some(Fault::ReservedBits) => desc_flags |= RESERVED_FLAG,
+                Some(Fault::ReservedWord) => reserved = 1,
                 Some(f) if !self.fault_fired[i] => match f {
                     Fault::DescRead => {
-                        mem.arm(ReadFault::DescFetch { n: self.posts_since_reset }, i as u64)
+                        mem.arm(ReadFault::DescFetch { n: self.posts_since_reset, beat }, i as u64)
                     }
                     Fault::PayloadRead => mem.arm(
                         ReadFault::Beat { lo: buf_slot(i as u64), hi: buf_slot(i as u64) + BUF_STRIDE, beat: u64::from(beat) },
@@ -874,7 +918,7 @@ impl Host {
                             svc: false,
                         });
                     }
-                    Fault::ReservedBits => {}
+                    Fault::ReservedBits | Fault::ReservedWord => {}
                 },
                 _ => {}
             }
@@ -885,7 +929,7 @@ impl Host {
                 conn: s.conn,
                 flags: desc_flags,
                 cookie: s.cookie,
-                reserved: 0,
+                reserved,
             };
             mem.mem.write(
                 TX_RING_BASE + DESC_BYTES as u64 * u64::from(self.tx_tail),

@@ -18,8 +18,7 @@
 //! completion batch before the engine can take the write response.
 //!
 //! Faults ([`AxiMemory::arm`], [`AxiMemory::set_write_error`]): a read burst may carry
-//! RRESP = SLVERR on one beat (a descriptor fetch on its first beat, a payload read on a
-//! chosen beat), and one completion write may be answered with BRESP = SLVERR, its bytes
+//! RRESP = SLVERR on one beat (a descriptor fetch or a payload read, on a chosen beat), and one completion write may be answered with BRESP = SLVERR, its bytes
 //! then never reaching memory. Each fault fires once and is reported by
 //! [`AxiMemory::take_fired`] on the cycle its response is taken. [`AxiMemory::reset`]
 //! drops every burst in flight and every armed read fault (memory contents stay).
@@ -180,8 +179,8 @@ pub const RESP_SLVERR: u8 = 2;
 pub enum ReadFault {
     /// Descriptor fetch number `n` (0-based: read bursts inside the region of
     /// [`AxiMemory::set_desc_region`], counted since the last [`AxiMemory::reset`]) fails
-    /// on its first beat.
-    DescFetch { n: u64 },
+    /// on beat `beat` of its burst (its last beat when the burst is shorter).
+    DescFetch { n: u64, beat: u32 },
     /// Beat number `beat` (0-based, counting every beat of every read burst whose address
     /// lies in `[lo, hi)` from the arming on) fails.
     Beat { lo: u64, hi: u64, beat: u64 },
@@ -375,7 +374,9 @@ impl AxiMemory {
         while i < self.armed.len() {
             let a = &mut self.armed[i];
             let beat = match a.fault {
-                ReadFault::DescFetch { n } => (desc && desc_n == n).then_some(0),
+                ReadFault::DescFetch { n, beat } => {
+                    (desc && desc_n == n).then(|| beat.min(beats - 1))
+                }
                 ReadFault::Beat { lo, hi, beat } if (lo..hi).contains(&addr) => {
                     let b = (beat >= a.seen && beat < a.seen + u64::from(beats))
                         .then(|| (beat - a.seen) as u32);

@@ -321,8 +321,9 @@ impl Connection {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Fault {
-    /// The memory answers the fetch of this send's descriptor with RRESP = SLVERR on the
-    /// burst's first beat: a fatal error (`ERR.DESC_FETCH`); the host recovers by reset.
+    /// The memory answers the fetch of this send's descriptor with RRESP = SLVERR on beat
+    /// `fault_beat` of the burst (its last beat when the burst is shorter): a fatal error
+    /// (`ERR.DESC_FETCH`); the host recovers by reset.
     DescRead,
     /// The memory answers payload beat `fault_beat` of this send (0-based, counting every
     /// R beat of every read of the send's buffer, in order) with RRESP = SLVERR: the send
@@ -330,6 +331,9 @@ pub enum Fault {
     PayloadRead,
     /// The host sets reserved flag bit 3 in the descriptor: status `reserved_bits`.
     ReservedBits,
+    /// The host sets bit 0 of the descriptor's reserved bytes 24..32: status
+    /// `reserved_bits`.
+    ReservedWord,
     /// Before ringing this send's doorbell the host writes `TX_TAIL` = ring size + tail,
     /// outside the ring: ignored by the engine, `ERR.DOORBELL`.
     BadDoorbell,
@@ -341,6 +345,7 @@ impl Fault {
             Fault::DescRead => "desc_read",
             Fault::PayloadRead => "payload_read",
             Fault::ReservedBits => "reserved_bits",
+            Fault::ReservedWord => "reserved_word",
             Fault::BadDoorbell => "bad_doorbell",
         }
     }
@@ -370,7 +375,7 @@ pub struct Send {
     /// A fault injected around this send (added key).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fault: Option<Fault>,
-    /// With `"fault": "payload_read"`: the payload beat that fails (added key).
+    /// With `"fault": "payload_read"` or `"desc_read"`: the beat that fails (added key).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub fault_beat: u32,
 }
@@ -477,7 +482,7 @@ pub struct GenKnobs {
     /// Percent of connections that are IPv6 (half of them with a fragment header).
     pub ipv6_percent: u32,
     pub data_width: u32,
-    /// Percent of sends with a [`Fault`] (drawn among the four kinds), plus, when
+    /// Percent of sends with a [`Fault`] (drawn among the five kinds), plus, when
     /// non-zero, one completion-batch write error.
     pub fault_percent: u32,
     /// Number of resets at random cycles.
@@ -502,7 +507,7 @@ impl Default for GenKnobs {
 /// The status a send must complete with when it fails validation (`None`: it passes,
 /// and completes `ok` or with a status only the engine can know).
 pub fn expected_rejection(sc: &Scenario, send: &Send) -> Option<Status> {
-    if send.fault == Some(Fault::ReservedBits) {
+    if matches!(send.fault, Some(Fault::ReservedBits | Fault::ReservedWord)) {
         return Some(Status::ReservedBits);
     }
     if send.len == 0 {
@@ -660,10 +665,10 @@ impl Scenario {
         range("env.tready_percent", e.tready_percent.into(), 0, 100)?;
         range("env.mem_gap_percent", e.mem_gap_percent.into(), 0, 100)?;
         for (i, s) in self.sends.iter().enumerate() {
-            if s.fault_beat != 0 && s.fault != Some(Fault::PayloadRead) {
+            if s.fault_beat != 0 && !matches!(s.fault, Some(Fault::PayloadRead | Fault::DescRead)) {
                 return Err(ScenarioError::at(
                     format!("sends[{i}].fault_beat"),
-                    "only meaningful with \"fault\": \"payload_read\"",
+                    "only meaningful with \"fault\": \"payload_read\" or \"desc_read\"",
                 ));
             }
         }
@@ -974,12 +979,19 @@ impl Scenario {
         for s in &mut self.sends {
             span = span.max(s.at_cycle);
             if rng.gen_range(0..100) < knobs.fault_percent {
-                let f = [Fault::DescRead, Fault::PayloadRead, Fault::ReservedBits, Fault::BadDoorbell]
-                    [rng.gen_range(0..4)];
+                let f = [
+                    Fault::DescRead,
+                    Fault::PayloadRead,
+                    Fault::ReservedBits,
+                    Fault::ReservedWord,
+                    Fault::BadDoorbell,
+                ][rng.gen_range(0..5)];
                 s.fault = Some(f);
                 if f == Fault::PayloadRead {
                     let beats = u64::from(s.len.min(MAX_SEND_LEN)) / u64::from(self.config.data_width / 8);
                     s.fault_beat = rng.gen_range(0..=beats.min(64)) as u32;
+                } else if f == Fault::DescRead {
+                    s.fault_beat = rng.gen_range(0..4);
                 }
             }
         }

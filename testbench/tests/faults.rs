@@ -93,7 +93,7 @@ fn each_bad_descriptor_has_its_status_no_frame_and_takes_no_id() {
         small.mss = 63;
         sc.connections.extend([v6, small]);
         // (conn, len, fault, expected status)
-        let plan: [(u16, u32, Option<Fault>, Status); 14] = [
+        let plan: [(u16, u32, Option<Fault>, Status); 16] = [
             (0, 100, None, Status::Ok),
             (1, 100, None, Status::Ok),
             (0, 0, None, Status::BadLength),
@@ -108,6 +108,8 @@ fn each_bad_descriptor_has_its_status_no_frame_and_takes_no_id() {
             (0, 400, None, Status::Ok),
             (0, 100, Some(Fault::ReservedBits), Status::ReservedBits),
             (1, 400, None, Status::Ok),
+            (1, 100, Some(Fault::ReservedWord), Status::ReservedBits),
+            (0, 500, None, Status::Ok),
         ];
         sc.sends = plan
             .iter()
@@ -131,13 +133,13 @@ fn each_bad_descriptor_has_its_status_no_frame_and_takes_no_id() {
             }
         }
         let f = seen(&out);
-        assert_eq!(f.len(), 8, "one frame per good send, none for the bad ones");
+        assert_eq!(f.len(), 9, "one frame per good send, none for the bad ones");
         let v4: Vec<u16> = f.iter().filter_map(|s| s.ipv4_id).collect();
         let v6: Vec<u32> = f.iter().filter_map(|s| s.frag_id).collect();
-        assert_eq!(v4, [0x9000, 0x9001, 0x9002, 0x9003]);
+        assert_eq!(v4, [0x9000, 0x9001, 0x9002, 0x9003, 0x9004]);
         assert_eq!(v6, [0xFFFF_FFFE, 0xFFFF_FFFF, 0x8000_0000, 0x8000_0001]);
         let payloads: Vec<usize> = f.iter().map(|s| s.payload).collect();
-        assert_eq!(payloads, [100, 100, 200, 200, 300, 300, 400, 400]);
+        assert_eq!(payloads, [100, 100, 200, 200, 300, 300, 400, 400, 500]);
         assert!(out.faults.err.is_empty(), "validation failures set no ERR bit");
     }
 }
@@ -163,12 +165,14 @@ fn doorbell_outside_the_ring_is_ignored_with_err_doorbell_and_irq() {
 
 #[test]
 fn descriptor_read_error_stops_fetching_sets_err_and_irq_then_recovers_by_reset() {
-    for width in [64, 256] {
+    // The error on the burst's first beat, and on its last (4 beats at 64 bits).
+    for (width, beat) in [(64, 0), (64, 3), (256, 0)] {
         let mut sc = scenario(width, &[500, 600, 700, 800, 900, 1000]);
         for s in &mut sc.sends[3..] {
             s.at_cycle = 1500;
         }
         sc.sends[4].fault = Some(Fault::DescRead);
+        sc.sends[4].fault_beat = beat;
         let Some(out) = lockstep(&sc) else { return };
         let fl = &out.faults;
         assert_eq!(fl.fired.len(), 1);
@@ -217,6 +221,13 @@ fn completion_write_error_halts_cleanly_writes_nothing_more_and_recovers() {
             [fl.resets[0].2],
             "no W beat between the failed batch's response and the reset"
         );
+        let after: Vec<u64> = out
+            .desc_fetches
+            .iter()
+            .copied()
+            .filter(|&c| c > fl.fired[0].cycle && c < fl.resets[0].0)
+            .collect();
+        assert!(after.len() <= 1, "no request started once halted (one already started may finish): {after:?}");
         assert_eq!(statuses(&out), [0; 8]);
         assert_eq!(out.frames.len() as u64, 8 + fl.orphan_frames);
     }
@@ -400,20 +411,20 @@ fn memory_fails_the_chosen_payload_beat_once() {
 }
 
 #[test]
-fn memory_fails_the_nth_descriptor_fetch_since_reset_on_its_first_beat() {
+fn memory_fails_the_nth_descriptor_fetch_since_reset_on_the_chosen_beat() {
     let mut m = mem64();
     m.set_desc_region(0x1_0000, 0x1_0200);
-    m.arm(ReadFault::DescFetch { n: 1 }, 3);
+    m.arm(ReadFault::DescFetch { n: 1, beat: 2 }, 3);
     let (resp, fired) = read_all(&mut m, &[(0x1_0000, 3), (0x5000, 0), (0x1_0020, 3)]);
-    assert_eq!(resp, [0, 0, 0, 0, 0, RESP_SLVERR, 0, 0, 0]);
+    assert_eq!(resp, [0, 0, 0, 0, 0, 0, 0, RESP_SLVERR, 0]);
     assert_eq!(fired[0].tag, 3);
-    // A reset disarms and restarts the count.
-    m.arm(ReadFault::DescFetch { n: 0 }, 4);
+    // A reset disarms and restarts the count; a beat past the burst fails its last beat.
+    m.arm(ReadFault::DescFetch { n: 0, beat: 0 }, 4);
     m.reset();
     assert_eq!(m.armed(), 0);
-    m.arm(ReadFault::DescFetch { n: 0 }, 5);
+    m.arm(ReadFault::DescFetch { n: 0, beat: 9 }, 5);
     let (resp, fired) = read_all(&mut m, &[(0x1_0040, 3)]);
-    assert_eq!(resp, [RESP_SLVERR, 0, 0, 0]);
+    assert_eq!(resp, [0, 0, 0, RESP_SLVERR]);
     assert_eq!(fired[0].tag, 5);
 }
 
@@ -470,7 +481,8 @@ fn fault_keys_parse_and_bad_ones_are_named() {
              "sends": [ { "conn": 0, "len": 100, "fault": "payload_read", "fault_beat": 3 },
                         { "conn": 0, "len": 100, "fault": "desc_read" },
                         { "conn": 0, "len": 100, "fault": "reserved_bits" },
-                        { "conn": 0, "len": 100, "fault": "bad_doorbell" } ],
+                        { "conn": 0, "len": 100, "fault": "bad_doorbell" },
+                        { "conn": 0, "len": 100, "fault": "reserved_word" } ],
              "env": { "cq_write_error_batch": 2, "resets": [500, 900], "tready_stalls": [[100, 5000]] } }"#,
     )
     .unwrap();
@@ -478,7 +490,7 @@ fn fault_keys_parse_and_bad_ones_are_named() {
     assert_eq!(sc.sends[0].fault_beat, 3);
     assert_eq!(
         sc.sends.iter().map(|s| s.fault.unwrap().name()).collect::<Vec<_>>(),
-        ["payload_read", "desc_read", "reserved_bits", "bad_doorbell"]
+        ["payload_read", "desc_read", "reserved_bits", "bad_doorbell", "reserved_word"]
     );
     assert_eq!(txoe_testbench::scenario::expected_rejection(&sc, &sc.sends[2]), Some(Status::ReservedBits));
     // The keys survive a round trip.
@@ -490,6 +502,7 @@ fn fault_keys_parse_and_bad_ones_are_named() {
     };
     bad(r#"{ "sends": [ { "conn": 0, "len": 1, "fault": "melt" } ] }"#, "sends[0].fault");
     bad(r#"{ "sends": [ { "conn": 0, "len": 1, "fault_beat": 2 } ] }"#, "sends[0].fault_beat");
+    bad(r#"{ "sends": [ { "conn": 0, "len": 1, "fault": "bad_doorbell", "fault_beat": 2 } ] }"#, "sends[0].fault_beat");
     bad(r#"{ "env": { "resets": [-1] } }"#, "env.resets[0]");
     bad(r#"{ "env": { "tready_stalls": [[1, 2, 3]] } }"#, "env.tready_stalls[0]");
     bad(r#"{ "env": { "tready_stalls": [[1, 99999999]] } }"#, "env.tready_stalls[0]");
