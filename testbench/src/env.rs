@@ -141,11 +141,11 @@ impl Environment for TbEnv {
         }
         while self.resets.front().is_some_and(|&r| r <= cycle) {
             let r = self.resets.pop_front().unwrap_or(cycle);
-            if r + RESET_LEN > self.reset_until {
+            if r.saturating_add(RESET_LEN) > self.reset_until {
                 if cycle >= self.reset_until {
                     self.reset_cause = ResetCause::Scheduled;
                 }
-                self.reset_until = r + RESET_LEN;
+                self.reset_until = r.saturating_add(RESET_LEN);
             }
         }
         let mut inp = Inputs {

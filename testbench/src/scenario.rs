@@ -734,9 +734,11 @@ impl Scenario {
         let recoveries = self.env.resets.len() as u64
             + self.sends.iter().filter(|s| matches!(s.fault, Some(Fault::DescRead))).count() as u64
             + u64::from(self.env.cq_write_error_batch.is_some());
-        let stalls: u64 = self.env.tready_stalls.iter().map(|w| w[1]).sum();
-        let last_reset = self.env.resets.iter().copied().max().unwrap_or(0);
-        (20_000 + config + last_at + sends) * (1 + recoveries) + stalls + last_reset
+        let stalls = self.env.tready_stalls.iter().fold(0u64, |a, w| a.saturating_add(w[1]));
+        // Resets past the run's end never happen: only those within reach count.
+        let base = 20_000 + config + last_at + sends;
+        let last_reset = self.env.resets.iter().copied().filter(|&r| r < base).max().unwrap_or(0);
+        base.saturating_mul(1 + recoveries).saturating_add(stalls).saturating_add(last_reset)
     }
 
     /// The scenario `txoe run` uses without a file: two IPv4 connections (one tagged),

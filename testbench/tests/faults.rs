@@ -509,6 +509,25 @@ fn fault_keys_parse_and_bad_ones_are_named() {
     bad(r#"{ "config": { "irq_mask": 2 }, "env": { "resets": [100] } }"#, "config.irq_mask");
 }
 
+/// Extreme values are legal and neither panic nor hang: a reset the run never reaches, a
+/// stall past the end of time, a payload fault past the send's last beat, a write error
+/// on a batch that never comes (model alone).
+#[test]
+fn extreme_fault_values_run_to_the_end() {
+    let mut sc = scenario(64, &[300, 200]);
+    sc.env.resets = vec![u64::MAX, 0];
+    sc.env.tready_stalls = vec![[u64::MAX, 1 << 24]];
+    sc.sends[0].fault = Some(Fault::PayloadRead);
+    sc.sends[0].fault_beat = u32::MAX;
+    sc.env.cq_write_error_batch = Some(u64::MAX);
+    sc.validate().unwrap();
+    let cfg = txoe_testbench::RunConfig { model_only: true, progress_every: 0, ..Default::default() };
+    let out = txoe_testbench::run_scenario(&sc, &cfg).unwrap();
+    assert!(out.passed(), "{}", out.report);
+    assert_eq!(statuses(&out), [0, 0]);
+    assert!(out.faults.fired.is_empty() && out.faults.resets.is_empty());
+}
+
 #[test]
 fn generator_knobs_add_faults_and_resets_without_changing_the_rest() {
     let knobs = txoe_testbench::GenKnobs { sends: 60, ..txoe_testbench::GenKnobs::default() };
