@@ -1,8 +1,10 @@
-//! [`TbEnv`]: the host, the memory and the MAC behind one [`Environment`].
+//! [`TbEnv`]: the host, the memory and the MAC behind one [`Environment`], with the
+//! protocol checkers ([`crate::axi_check`]) of the model's and the RTL's ports.
 
 use txoe_cosim::{EnvError, Environment};
 use txoe_model::ports::{Inputs, Outputs};
 
+use crate::axi_check::AxiChecker;
 use crate::coalescing::{CoalesceStats, CplMonitor};
 use crate::completions::Batch;
 use crate::host::{Host, RESET_CYCLES};
@@ -21,6 +23,9 @@ pub struct TbEnv {
     pub memory: AxiMemory,
     pub mac: MacSink,
     pub monitor: CplMonitor,
+    /// The protocol checkers of the model's and the RTL's ports.
+    pub check_model: AxiChecker,
+    pub check_rtl: AxiChecker,
     last_cycle: u64,
 }
 
@@ -51,6 +56,8 @@ impl TbEnv {
                 data_w,
                 sc.config.timeout_cycles,
             ),
+            check_model: AxiChecker::new(data_w),
+            check_rtl: AxiChecker::new(data_w),
             last_cycle: 0,
         }
     }
@@ -101,6 +108,17 @@ impl Environment for TbEnv {
         self.monitor.observe(cycle, inp, out)?;
         self.host
             .observe(cycle, inp, out, &mut self.memory, &mut self.mac)
+    }
+
+    fn check_outputs(
+        &mut self,
+        cycle: u64,
+        inp: &Inputs,
+        device: &str,
+        out: &Outputs,
+    ) -> Result<(), EnvError> {
+        let checker = if device == "rtl" { &mut self.check_rtl } else { &mut self.check_model };
+        checker.check(cycle, inp, out).map_err(|v| v.to_env_error(device))
     }
 
     fn finished(&self) -> bool {

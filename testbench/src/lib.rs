@@ -10,6 +10,8 @@
 //! * [`scoreboard`]: completion and frame checks.
 //! * [`coalescing`]: completion batches as the ports show them: statistics (batch sizes,
 //!   close reasons, completion latency) and the timeout's lower bound.
+//! * [`axi_check`]: the AXI protocol checker of the three interfaces, run on the model's
+//!   and the RTL's ports every cycle of every run.
 //! * [`env`]: [`TbEnv`], all of the above as one [`txoe_cosim::Environment`].
 //! * [`pcap`], [`completions`], [`report`]: output files and text.
 //! * [`waveform`]: whole-run dumps and mismatch windows with their GTKWave save files.
@@ -18,6 +20,7 @@
 //! [`run_scenario`] runs one scenario, in lockstep with the Verilated RTL or on the model
 //! alone; [`run_scenario_with`] with another model in the model's place.
 
+pub mod axi_check;
 pub mod coalescing;
 pub mod completions;
 pub mod env;
