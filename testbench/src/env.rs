@@ -1,5 +1,6 @@
 //! [`TbEnv`]: the host, the memory and the MAC behind one [`Environment`], with the
-//! protocol checkers ([`crate::axi_check`]) of the model's and the RTL's ports.
+//! protocol checkers ([`crate::axi_check`]) of the model's and the RTL's ports and the
+//! coverage monitor ([`crate::coverage`]).
 
 use txoe_cosim::{EnvError, Environment};
 use txoe_model::ports::{Inputs, Outputs};
@@ -7,6 +8,7 @@ use txoe_model::ports::{Inputs, Outputs};
 use crate::axi_check::AxiChecker;
 use crate::coalescing::{CoalesceStats, CplMonitor};
 use crate::completions::Batch;
+use crate::coverage::CoverageMonitor;
 use crate::host::{Host, RESET_CYCLES};
 use crate::mac::{Frame, MacSink};
 use crate::memory::{AxiMemory, MemTiming};
@@ -26,6 +28,8 @@ pub struct TbEnv {
     /// The protocol checkers of the model's and the RTL's ports.
     pub check_model: AxiChecker,
     pub check_rtl: AxiChecker,
+    /// Functional coverage of the run, from the ports.
+    pub coverage: CoverageMonitor,
     last_cycle: u64,
 }
 
@@ -58,6 +62,7 @@ impl TbEnv {
             ),
             check_model: AxiChecker::new(data_w),
             check_rtl: AxiChecker::new(data_w),
+            coverage: CoverageMonitor::new(data_w),
             last_cycle: 0,
         }
     }
@@ -100,6 +105,7 @@ impl Environment for TbEnv {
 
     fn observe(&mut self, cycle: u64, inp: &Inputs, out: &Outputs) -> Result<(), EnvError> {
         self.last_cycle = cycle;
+        self.coverage.observe(cycle, inp, out);
         if inp.rst {
             return Ok(());
         }

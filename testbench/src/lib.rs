@@ -12,6 +12,7 @@
 //!   close reasons, completion latency) and the timeout's lower bound.
 //! * [`axi_check`]: the AXI protocol checker of the three interfaces, run on the model's
 //!   and the RTL's ports every cycle of every run.
+//! * [`coverage`]: functional coverage points, counted from the ports, added up over runs.
 //! * [`env`]: [`TbEnv`], all of the above as one [`txoe_cosim::Environment`].
 //! * [`pcap`], [`completions`], [`report`]: output files and text.
 //! * [`waveform`]: whole-run dumps and mismatch windows with their GTKWave save files.
@@ -23,6 +24,7 @@
 pub mod axi_check;
 pub mod coalescing;
 pub mod completions;
+pub mod coverage;
 pub mod env;
 pub mod host;
 pub mod inject;
@@ -105,6 +107,8 @@ pub struct Outcome {
     pub waveform: Option<Waveform>,
     /// Why a waveform that was asked for could not be written.
     pub waveform_error: Option<String>,
+    /// Functional coverage of the run.
+    pub coverage: coverage::Coverage,
 }
 
 impl Outcome {
@@ -225,6 +229,7 @@ pub fn run_scenario_with(
     let progress = txoe_cosim::Environment::progress(&env);
     let stream = env.stream_busy();
     let stats = env.stats().clone();
+    let coverage = env.coverage.coverage().clone();
     let (batches, frames) = env.take_results(cfg.keep_frames);
-    Ok(Outcome { report, frames, batches, stats, progress, stream, waveform, waveform_error })
+    Ok(Outcome { report, frames, batches, stats, progress, stream, waveform, waveform_error, coverage })
 }

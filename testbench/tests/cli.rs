@@ -130,3 +130,18 @@ fn values_the_engine_rejects_load_and_complete_with_their_status() {
         .collect();
     assert_eq!(statuses, ["bad_length", "too_long", "bad_conn", "invalid_ctx", "mss_too_small", "ok"]);
 }
+
+#[test]
+fn a_run_prints_the_coverage_table() {
+    let out = txoe().args(["run", "--model-only", "--no-window", "--progress", "0"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("\ncoverage: "), "{stdout}");
+    // The default scenario wraps the IPv4 ID and sends tagged and untagged IPv4 frames.
+    for line in ["ipv4_id_wrap", "frame.ipv4 ", "frame.ipv4_vlan", "data_width.64", "status.ok"] {
+        let l = stdout.lines().find(|l| l.trim_start().starts_with(line)).unwrap_or_else(|| panic!("{line}: {stdout}"));
+        assert!(!l.trim_end().ends_with('-'), "{l}");
+    }
+    assert!(stdout.lines().any(|l| l.trim_start().starts_with("ipv6_frag_id_wrap") && l.trim_end().ends_with('-')));
+    assert!(stdout.trim_end().lines().last().unwrap().starts_with("summary: "), "{stdout}");
+}
