@@ -139,7 +139,11 @@ impl Violation {
     /// As an environment error of the run, `device` being the name of the device the
     /// checker follows (`model`, `rtl`).
     pub fn to_env_error(&self, device: &str) -> EnvError {
-        EnvError { cycle: self.cycle, port: self.port(), message: self.message(device) }
+        EnvError {
+            cycle: self.cycle,
+            port: self.port(),
+            message: self.message(device),
+        }
     }
 
     /// `protocol: m_axi (AXI4 master) channel AR rule valid-held, broken by the rtl: …`
@@ -310,7 +314,12 @@ impl AxiChecker {
             (Interface::MAxi, "AR", "m_axi_arvalid", out.m_axi_arvalid),
             (Interface::MAxi, "AW", "m_axi_awvalid", out.m_axi_awvalid),
             (Interface::MAxi, "W", "m_axi_wvalid", out.m_axi_wvalid),
-            (Interface::MAxisTx, "T", "m_axis_tx_tvalid", out.m_axis_tx_tvalid),
+            (
+                Interface::MAxisTx,
+                "T",
+                "m_axis_tx_tvalid",
+                out.m_axis_tx_tvalid,
+            ),
             (Interface::SAxil, "B", "s_axil_bvalid", out.s_axil_bvalid),
             (Interface::SAxil, "R", "s_axil_rvalid", out.s_axil_rvalid),
         ];
@@ -343,11 +352,21 @@ impl AxiChecker {
     ) -> Check {
         let Some(h) = held else { return Ok(()) };
         let (valid_name, ready_name, payload_name) = signals;
-        let v = |rule, detail| Violation { cycle, interface, channel, rule, culprit, detail };
+        let v = |rule, detail| Violation {
+            cycle,
+            interface,
+            channel,
+            rule,
+            culprit,
+            detail,
+        };
         if !valid {
             return Err(v(
                 "valid-held",
-                format!("{valid_name} dropped before {ready_name} (raised in cycle {})", h.since),
+                format!(
+                    "{valid_name} dropped before {ready_name} (raised in cycle {})",
+                    h.since
+                ),
             ));
         }
         if h.payload != now {
@@ -374,22 +393,35 @@ impl AxiChecker {
             detail,
         };
         if req.burst != INCR {
-            return Err(v("burst-incr", format!("{ch}burst {} is not INCR (1)", req.burst)));
+            return Err(v(
+                "burst-incr",
+                format!("{ch}burst {} is not INCR (1)", req.burst),
+            ));
         }
         if req.size != self.size_log2 {
             return Err(v(
                 "size-bus",
-                format!("{ch}size {} is not log2(DATA_W/8) = {}", req.size, self.size_log2),
+                format!(
+                    "{ch}size {} is not log2(DATA_W/8) = {}",
+                    req.size, self.size_log2
+                ),
             ));
         }
         if req.addr % self.bw as u64 != 0 {
             return Err(v(
                 "addr-aligned",
-                format!("{ch}addr {:#x} is not a multiple of the bus width ({} bytes)", req.addr, self.bw),
+                format!(
+                    "{ch}addr {:#x} is not a multiple of the bus width ({} bytes)",
+                    req.addr, self.bw
+                ),
             ));
         }
         if req.len > max_len {
-            let rule = if channel == "AR" { "arlen-max" } else { "awlen-one-batch" };
+            let rule = if channel == "AR" {
+                "arlen-max"
+            } else {
+                "awlen-one-batch"
+            };
             let why = if channel == "AR" {
                 "reads are at most 16 beats".to_string()
             } else {
@@ -399,7 +431,10 @@ impl AxiChecker {
                     self.bw
                 )
             };
-            return Err(v(rule, format!("{ch}len {} is over {max_len}: {why}", req.len)));
+            return Err(v(
+                rule,
+                format!("{ch}len {} is over {max_len}: {why}", req.len),
+            ));
         }
         let last = req.addr + (u64::from(req.len) + 1) * self.bw as u64 - 1;
         if req.addr >> 12 != last >> 12 {
@@ -504,7 +539,10 @@ impl AxiChecker {
             if inp.m_axi_arready {
                 self.reads.push_back(u32::from(ar.len) + 1);
             } else {
-                self.ar = Some(Held { since: held.map_or(cycle, |h| h.since), payload: ar });
+                self.ar = Some(Held {
+                    since: held.map_or(cycle, |h| h.since),
+                    payload: ar,
+                });
             }
         }
         Ok(())
@@ -586,63 +624,71 @@ impl AxiChecker {
         }
 
         // W, against the bursts whose AW was accepted in earlier cycles.
-        let w = (self.bus(&out.m_axi_wdata), out.m_axi_wstrb & self.strb_all, out.m_axi_wlast);
-        let w_held = self.w.take();
-        Self::held(
-            cycle,
-            mi,
-            "W",
-            Culprit::Device,
-            ("wvalid", "wready", "wdata/wstrb/wlast"),
-            w_held,
-            out.m_axi_wvalid,
-            w,
-        )?;
-        if out.m_axi_wvalid {
-            let Some(b) = self.writes.front_mut() else {
-                return Err(dev(
-                    "W",
-                    "w-after-aw",
-                    "wvalid without a write burst whose AW was accepted in an earlier cycle".into(),
-                ));
-            };
-            if inp.m_axi_wready {
-                let last = b.done + 1 == b.beats;
-                if out.m_axi_wlast != last {
+        // (The bus-wide payload is built only while it matters.)
+        if out.m_axi_wvalid || self.w.is_some() {
+            let w = (
+                self.bus(&out.m_axi_wdata),
+                out.m_axi_wstrb & self.strb_all,
+                out.m_axi_wlast,
+            );
+            let w_held = self.w.take();
+            Self::held(
+                cycle,
+                mi,
+                "W",
+                Culprit::Device,
+                ("wvalid", "wready", "wdata/wstrb/wlast"),
+                w_held,
+                out.m_axi_wvalid,
+                w,
+            )?;
+            if out.m_axi_wvalid {
+                let Some(b) = self.writes.front_mut() else {
                     return Err(dev(
                         "W",
-                        "wlast-beat",
-                        format!(
-                            "wlast {} on beat {} of a {}-beat burst at {:#x}",
-                            u8::from(out.m_axi_wlast),
-                            b.done,
-                            b.beats,
-                            b.addr
-                        ),
+                        "w-after-aw",
+                        "wvalid without a write burst whose AW was accepted in an earlier cycle"
+                            .into(),
                     ));
-                }
-                let base = b.done as usize * self.bw;
-                for lane in 0..self.bw {
-                    if w.1 >> lane & 1 != 0 {
-                        let pos = base + lane;
-                        if b.first.is_none() {
-                            b.first = Some(pos);
-                        } else if pos != b.end {
-                            b.gap = true;
-                        }
-                        b.end = pos + 1;
-                        b.bytes.push(bus_byte(&w.0, lane));
+                };
+                if inp.m_axi_wready {
+                    let last = b.done + 1 == b.beats;
+                    if out.m_axi_wlast != last {
+                        return Err(dev(
+                            "W",
+                            "wlast-beat",
+                            format!(
+                                "wlast {} on beat {} of a {}-beat burst at {:#x}",
+                                u8::from(out.m_axi_wlast),
+                                b.done,
+                                b.beats,
+                                b.addr
+                            ),
+                        ));
                     }
+                    let base = b.done as usize * self.bw;
+                    for lane in 0..self.bw {
+                        if w.1 >> lane & 1 != 0 {
+                            let pos = base + lane;
+                            if b.first.is_none() {
+                                b.first = Some(pos);
+                            } else if pos != b.end {
+                                b.gap = true;
+                            }
+                            b.end = pos + 1;
+                            b.bytes.push(bus_byte(&w.0, lane));
+                        }
+                    }
+                    b.done += 1;
+                    if last {
+                        let b = self.writes.pop_front().expect("the burst just written");
+                        self.batch_rules(cycle, &b)?;
+                        self.awaiting_b += 1;
+                    }
+                } else {
+                    let since = w_held.map_or(cycle, |h| h.since);
+                    self.w = Some(Held { since, payload: w });
                 }
-                b.done += 1;
-                if last {
-                    let b = self.writes.pop_front().expect("the burst just written");
-                    self.batch_rules(cycle, &b)?;
-                    self.awaiting_b += 1;
-                }
-            } else {
-                let since = w_held.map_or(cycle, |h| h.since);
-                self.w = Some(Held { since, payload: w });
             }
         }
 
@@ -659,7 +705,10 @@ impl AxiChecker {
                     gap: false,
                 });
             } else {
-                self.aw = Some(Held { since: held.map_or(cycle, |h| h.since), payload: aw });
+                self.aw = Some(Held {
+                    since: held.map_or(cycle, |h| h.since),
+                    payload: aw,
+                });
             }
         }
         Ok(())
@@ -680,7 +729,9 @@ impl AxiChecker {
                 ),
             })
         };
-        let Some(first) = b.first else { return bad("no byte strobed".into()) };
+        let Some(first) = b.first else {
+            return bad("no byte strobed".into());
+        };
         if b.gap {
             return bad("the strobed bytes are not one contiguous run".into());
         }
@@ -691,7 +742,9 @@ impl AxiChecker {
         }
         let len = b.end - first;
         if len % CPL_BYTES != 0 || len > MAX_BATCH_ENTRIES * CPL_BYTES {
-            return bad(format!("{len} strobed bytes are not 1 to 16 whole 16-byte entries"));
+            return bad(format!(
+                "{len} strobed bytes are not 1 to 16 whole 16-byte entries"
+            ));
         }
         let k = len / CPL_BYTES;
         let nb = (first + len).div_ceil(self.bw);
@@ -712,7 +765,9 @@ impl AxiChecker {
                 ));
             }
             if flags(e) & 1 != flags(0) & 1 {
-                return bad(format!("entry {e} of {k} has another phase than entry 0: a batch never wraps"));
+                return bad(format!(
+                    "entry {e} of {k} has another phase than entry 0: a batch never wraps"
+                ));
             }
         }
         Ok(())
@@ -754,13 +809,20 @@ impl AxiChecker {
                 ));
             }
             if out.s_axil_bresp != 0 {
-                return Err(dev("B", "resp-okay", format!("bresp {} is not OKAY", out.s_axil_bresp)));
+                return Err(dev(
+                    "B",
+                    "resp-okay",
+                    format!("bresp {} is not OKAY", out.s_axil_bresp),
+                ));
             }
             if inp.s_axil_bready {
                 self.l_b_n += 1;
             } else {
                 let since = l_b.map_or(cycle, |h| h.since);
-                self.l_b = Some(Held { since, payload: out.s_axil_bresp });
+                self.l_b = Some(Held {
+                    since,
+                    payload: out.s_axil_bresp,
+                });
             }
         }
         let r = (out.s_axil_rdata, out.s_axil_rresp);
@@ -787,7 +849,11 @@ impl AxiChecker {
                 ));
             }
             if out.s_axil_rresp != 0 {
-                return Err(dev("R", "resp-okay", format!("rresp {} is not OKAY", out.s_axil_rresp)));
+                return Err(dev(
+                    "R",
+                    "resp-okay",
+                    format!("rresp {} is not OKAY", out.s_axil_rresp),
+                ));
             }
             if inp.s_axil_rready {
                 self.l_r_n += 1;
@@ -827,34 +893,73 @@ impl AxiChecker {
 
         // The host's requests.
         let host = |channel, signals, held, valid, now| {
-            Self::held(cycle, si, channel, Culprit::Environment, signals, held, valid, now)
+            Self::held(
+                cycle,
+                si,
+                channel,
+                Culprit::Environment,
+                signals,
+                held,
+                valid,
+                now,
+            )
         };
         let l_aw = self.l_aw.take();
-        host("AW", ("awvalid", "awready", "awaddr"), l_aw, inp.s_axil_awvalid, inp.s_axil_awaddr)?;
+        host(
+            "AW",
+            ("awvalid", "awready", "awaddr"),
+            l_aw,
+            inp.s_axil_awvalid,
+            inp.s_axil_awaddr,
+        )?;
         let wd = (inp.s_axil_wdata, inp.s_axil_wstrb);
         let l_w = self.l_w.take();
-        Self::held(cycle, si, "W", Culprit::Environment, ("wvalid", "wready", "wdata/wstrb"), l_w, inp.s_axil_wvalid, wd)?;
+        Self::held(
+            cycle,
+            si,
+            "W",
+            Culprit::Environment,
+            ("wvalid", "wready", "wdata/wstrb"),
+            l_w,
+            inp.s_axil_wvalid,
+            wd,
+        )?;
         let l_ar = self.l_ar.take();
-        host("AR", ("arvalid", "arready", "araddr"), l_ar, inp.s_axil_arvalid, inp.s_axil_araddr)?;
+        host(
+            "AR",
+            ("arvalid", "arready", "araddr"),
+            l_ar,
+            inp.s_axil_arvalid,
+            inp.s_axil_araddr,
+        )?;
         if inp.s_axil_awvalid {
             if out.s_axil_awready {
                 self.l_aw_n += 1;
             } else {
-                self.l_aw = Some(Held { since: l_aw.map_or(cycle, |h| h.since), payload: inp.s_axil_awaddr });
+                self.l_aw = Some(Held {
+                    since: l_aw.map_or(cycle, |h| h.since),
+                    payload: inp.s_axil_awaddr,
+                });
             }
         }
         if inp.s_axil_wvalid {
             if out.s_axil_wready {
                 self.l_w_n += 1;
             } else {
-                self.l_w = Some(Held { since: l_w.map_or(cycle, |h| h.since), payload: wd });
+                self.l_w = Some(Held {
+                    since: l_w.map_or(cycle, |h| h.since),
+                    payload: wd,
+                });
             }
         }
         if inp.s_axil_arvalid {
             if out.s_axil_arready {
                 self.l_ar_n += 1;
             } else {
-                self.l_ar = Some(Held { since: l_ar.map_or(cycle, |h| h.since), payload: inp.s_axil_araddr });
+                self.l_ar = Some(Held {
+                    since: l_ar.map_or(cycle, |h| h.since),
+                    payload: inp.s_axil_araddr,
+                });
             }
         }
         Ok(())
@@ -869,7 +974,14 @@ impl AxiChecker {
             culprit: Culprit::Device,
             detail,
         };
-        let beat = (self.bus(&out.m_axis_tx_tdata), out.m_axis_tx_tkeep, out.m_axis_tx_tlast);
+        if !out.m_axis_tx_tvalid && self.t.is_none() {
+            return Ok(());
+        }
+        let beat = (
+            self.bus(&out.m_axis_tx_tdata),
+            out.m_axis_tx_tkeep,
+            out.m_axis_tx_tlast,
+        );
         let held = self.t.take();
         Self::held(
             cycle,
@@ -888,13 +1000,18 @@ impl AxiChecker {
         if !out.m_axis_tx_tlast && keep != self.strb_all {
             return Err(v(
                 "tkeep-contiguous",
-                format!("tkeep {keep:#x} on a beat without tlast; every lane ({:#x}) expected", self.strb_all),
+                format!(
+                    "tkeep {keep:#x} on a beat without tlast; every lane ({:#x}) expected",
+                    self.strb_all
+                ),
             ));
         }
         if keep == 0 || keep & !self.strb_all != 0 || keep & keep.wrapping_add(1) != 0 {
             return Err(v(
                 "tkeep-contiguous",
-                format!("tkeep {keep:#x} on the tlast beat is not a non-empty run of lanes from lane 0"),
+                format!(
+                    "tkeep {keep:#x} on the tlast beat is not a non-empty run of lanes from lane 0"
+                ),
             ));
         }
         let n = keep.count_ones() as usize;
@@ -908,7 +1025,10 @@ impl AxiChecker {
             ));
         }
         if !inp.m_axis_tx_tready {
-            self.t = Some(Held { since: held.map_or(cycle, |h| h.since), payload: beat });
+            self.t = Some(Held {
+                since: held.map_or(cycle, |h| h.since),
+                payload: beat,
+            });
         }
         Ok(())
     }

@@ -134,7 +134,10 @@ pub struct Coverage {
 
 impl Default for Coverage {
     fn default() -> Self {
-        Coverage { hits: vec![0; Point::ALL.len()], runs: 0 }
+        Coverage {
+            hits: vec![0; Point::ALL.len()],
+            runs: 0,
+        }
     }
 }
 
@@ -161,7 +164,11 @@ impl Coverage {
 
     /// The points with no hit, in table order.
     pub fn unhit(&self) -> Vec<Point> {
-        Point::ALL.iter().copied().filter(|&p| self.count(p) == 0).collect()
+        Point::ALL
+            .iter()
+            .copied()
+            .filter(|&p| self.count(p) == 0)
+            .collect()
     }
 
     /// The table: a heading with the points hit, then one line per point with its count
@@ -182,7 +189,11 @@ impl Coverage {
         );
         for &p in Point::ALL {
             let n = self.count(p);
-            let v = if n == 0 { "-".to_string() } else { n.to_string() };
+            let v = if n == 0 {
+                "-".to_string()
+            } else {
+                n.to_string()
+            };
             let _ = writeln!(s, "  {:<26} {v:>8}", p.name());
         }
         s
@@ -241,7 +252,10 @@ pub struct CoverageMonitor {
 impl CoverageMonitor {
     /// A monitor for a run at `data_w` bits (the run's data-width point is hit).
     pub fn new(data_w: u32) -> Self {
-        let mut cov = Coverage { runs: 1, ..Coverage::default() };
+        let mut cov = Coverage {
+            runs: 1,
+            ..Coverage::default()
+        };
         if let Some(p) = Point::of_width(data_w) {
             cov.hit(p);
         }
@@ -349,7 +363,10 @@ impl CoverageMonitor {
             self.lite_w.push_back(inp.s_axil_wdata);
         }
         while !self.lite_aw.is_empty() && !self.lite_w.is_empty() {
-            let (a, d) = (self.lite_aw.pop_front().unwrap(), self.lite_w.pop_front().unwrap());
+            let (a, d) = (
+                self.lite_aw.pop_front().unwrap(),
+                self.lite_w.pop_front().unwrap(),
+            );
             self.register_write(a, d);
         }
         if out.s_axil_rvalid && inp.s_axil_rready {
@@ -365,7 +382,9 @@ impl CoverageMonitor {
     fn register_write(&mut self, addr: u32, data: u32) {
         let log2_ok = (1..=regs::RING_LOG2_MAX).contains(&data);
         match addr {
-            regs::TX_BASE_LO => self.tx_base = (self.tx_base & !0xFFFF_FFFF) | u64::from(data & !0xFFF),
+            regs::TX_BASE_LO => {
+                self.tx_base = (self.tx_base & !0xFFFF_FFFF) | u64::from(data & !0xFFF)
+            }
             regs::TX_BASE_HI => self.tx_base = (self.tx_base & 0xFFFF_FFFF) | u64::from(data) << 32,
             regs::TX_LOG2 if log2_ok => self.tx_log2 = data,
             regs::CQ_LOG2 if log2_ok => self.cq_log2 = data,
@@ -409,7 +428,8 @@ impl CoverageMonitor {
         }
         if out.m_axi_arvalid && inp.m_axi_arready {
             let size = 1u64 << self.tx_log2;
-            let ring = self.tx_base & !(self.bw as u64 - 1)..self.tx_base + DESC_BYTES as u64 * size;
+            let ring =
+                self.tx_base & !(self.bw as u64 - 1)..self.tx_base + DESC_BYTES as u64 * size;
             let desc = ring.contains(&out.m_axi_araddr).then(|| {
                 let idx = self.fetches % size;
                 if idx == 0 && self.fetches > 0 {
@@ -417,9 +437,15 @@ impl CoverageMonitor {
                 }
                 self.fetches += 1;
                 let at = self.tx_base + DESC_BYTES as u64 * idx;
-                ((at.saturating_sub(out.m_axi_araddr)) as usize, Vec::with_capacity(DESC_BYTES.max(self.bw)))
+                (
+                    (at.saturating_sub(out.m_axi_araddr)) as usize,
+                    Vec::with_capacity(DESC_BYTES.max(self.bw)),
+                )
             });
-            self.reads.push_back(ReadBurst { beats_left: u32::from(out.m_axi_arlen) + 1, desc });
+            self.reads.push_back(ReadBurst {
+                beats_left: u32::from(out.m_axi_arlen) + 1,
+                desc,
+            });
         }
     }
 
@@ -490,7 +516,8 @@ impl CoverageMonitor {
             return;
         }
         let n = (out.m_axis_tx_tkeep.count_ones() as usize).min(self.bw);
-        self.frame.extend((0..n).map(|l| bus_byte(&out.m_axis_tx_tdata, l)));
+        self.frame
+            .extend((0..n).map(|l| bus_byte(&out.m_axis_tx_tdata, l)));
         if out.m_axis_tx_tlast {
             let frame = std::mem::take(&mut self.frame);
             self.frame_done(&frame);
@@ -498,22 +525,33 @@ impl CoverageMonitor {
     }
 
     fn frame_done(&mut self, frame: &[u8]) {
-        let Ok(p) = PacketHeaders::from_ethernet_slice(frame) else { return };
+        let Ok(p) = PacketHeaders::from_ethernet_slice(frame) else {
+            return;
+        };
         let vlan = p.vlan.is_some();
         match &p.net {
             Some(NetHeaders::Ipv4(h, _)) => {
-                self.cov.hit(if vlan { Point::FrameIpv4Vlan } else { Point::FrameIpv4 });
+                self.cov.hit(if vlan {
+                    Point::FrameIpv4Vlan
+                } else {
+                    Point::FrameIpv4
+                });
                 if self.last_ipv4_id == Some(0xFFFF) && h.identification == 0x8000 {
                     self.cov.hit(Point::Ipv4IdWrap);
                 }
                 self.last_ipv4_id = Some(h.identification);
             }
             Some(NetHeaders::Ipv6(_, ext)) => {
-                self.cov.hit(if vlan { Point::FrameIpv6Vlan } else { Point::FrameIpv6 });
+                self.cov.hit(if vlan {
+                    Point::FrameIpv6Vlan
+                } else {
+                    Point::FrameIpv6
+                });
                 match &ext.fragment {
                     Some(f) => {
                         self.cov.hit(Point::FrameIpv6FragHeader);
-                        if self.last_frag_id == Some(0xFFFF_FFFF) && f.identification == 0x8000_0000 {
+                        if self.last_frag_id == Some(0xFFFF_FFFF) && f.identification == 0x8000_0000
+                        {
                             self.cov.hit(Point::Ipv6FragIdWrap);
                         }
                         self.last_frag_id = Some(f.identification);
@@ -536,26 +574,51 @@ mod tests {
             assert_eq!(*p as usize, i);
             assert_eq!(Point::from_name(p.name()), Some(*p));
         }
-        let mut a = Coverage { runs: 1, ..Coverage::default() };
+        let mut a = Coverage {
+            runs: 1,
+            ..Coverage::default()
+        };
         a.hit(Point::CqFull);
         let mut b = a.clone();
         b.hit(Point::CqFull);
         b.hit(Point::Width64);
         a.merge(&b);
-        assert_eq!((a.count(Point::CqFull), a.count(Point::Width64), a.runs), (3, 1, 2));
+        assert_eq!(
+            (a.count(Point::CqFull), a.count(Point::Width64), a.runs),
+            (3, 1, 2)
+        );
         assert!(!a.unhit().contains(&Point::CqFull) && a.unhit().contains(&Point::Width512));
         let t = a.table();
-        assert!(t.starts_with(&format!("coverage: 2 of {} points hit (2 runs)\n", Point::ALL.len())), "{t}");
-        assert!(t.contains("\n  cq_full                           3\n"), "{t}");
-        assert!(t.contains("\n  data_width.512                    -\n"), "{t}");
+        assert!(
+            t.starts_with(&format!(
+                "coverage: 2 of {} points hit (2 runs)\n",
+                Point::ALL.len()
+            )),
+            "{t}"
+        );
+        assert!(
+            t.contains("\n  cq_full                           3\n"),
+            "{t}"
+        );
+        assert!(
+            t.contains("\n  data_width.512                    -\n"),
+            "{t}"
+        );
     }
 
     fn rst() -> Inputs {
-        Inputs { rst: true, ..Inputs::default() }
+        Inputs {
+            rst: true,
+            ..Inputs::default()
+        }
     }
 
     fn tvalid() -> Outputs {
-        Outputs { m_axis_tx_tvalid: true, m_axis_tx_tkeep: 0xFF, ..Outputs::default() }
+        Outputs {
+            m_axis_tx_tvalid: true,
+            m_axis_tx_tkeep: 0xFF,
+            ..Outputs::default()
+        }
     }
 
     #[test]
@@ -582,9 +645,20 @@ mod tests {
         }
         assert_eq!(m.coverage().count(Point::ResetDuringTraffic), 1);
         // A read burst outstanding.
-        let ar = Outputs { m_axi_arvalid: true, m_axi_arlen: 1, ..Outputs::default() };
+        let ar = Outputs {
+            m_axi_arvalid: true,
+            m_axi_arlen: 1,
+            ..Outputs::default()
+        };
         step(&mut m, &Inputs::default(), &idle);
-        step(&mut m, &Inputs { m_axi_arready: true, ..Inputs::default() }, &ar);
+        step(
+            &mut m,
+            &Inputs {
+                m_axi_arready: true,
+                ..Inputs::default()
+            },
+            &ar,
+        );
         step(&mut m, &Inputs::default(), &idle);
         step(&mut m, &rst(), &idle);
         assert_eq!(m.coverage().count(Point::ResetDuringTraffic), 2);
@@ -593,7 +667,10 @@ mod tests {
     #[test]
     fn a_long_stall_is_sixteen_cycles_and_counts_once() {
         let mut m = CoverageMonitor::new(64);
-        let ready = Inputs { m_axis_tx_tready: true, ..Inputs::default() };
+        let ready = Inputs {
+            m_axis_tx_tready: true,
+            ..Inputs::default()
+        };
         let mut c = 0;
         let mut stall = |m: &mut CoverageMonitor, n: u64| {
             for _ in 0..n {

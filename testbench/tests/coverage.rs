@@ -57,7 +57,16 @@ fn conn(id: u16, ipv6: bool, frag_header: bool, vlan: Option<u16>, mss: u16) -> 
 }
 
 fn send(conn: u16, len: u32, at_cycle: u64, buf_offset: u16, immediate: bool) -> Send {
-    Send { conn, len, psh: true, fin: false, immediate, cookie: None, at_cycle, buf_offset }
+    Send {
+        conn,
+        len,
+        psh: true,
+        fin: false,
+        immediate,
+        cookie: None,
+        at_cycle,
+        buf_offset,
+    }
 }
 
 /// IPv6 with and without a fragment header and VLAN tag, the fragment ID wrapping,
@@ -97,7 +106,9 @@ fn small_rings_slow_consumer() -> Scenario {
     sc.config.max_batch = 4;
     sc.env.cq_consumer_lag = 400;
     sc.env.tready_percent = 100;
-    sc.sends = (0..12).map(|i| send(i % 2, 64 + 50 * u32::from(i), 0, i, false)).collect();
+    sc.sends = (0..12)
+        .map(|i| send(i % 2, 64 + 50 * u32::from(i), 0, i, false))
+        .collect();
     sc
 }
 
@@ -115,7 +126,10 @@ struct RegScript {
 
 impl Environment for RegScript {
     fn drive(&mut self, cycle: u64) -> Inputs {
-        let mut inp = Inputs { rst: cycle < 4, ..Inputs::default() };
+        let mut inp = Inputs {
+            rst: cycle < 4,
+            ..Inputs::default()
+        };
         if inp.rst || self.at == self.ops.len() {
             return inp;
         }
@@ -137,7 +151,13 @@ impl Environment for RegScript {
         inp
     }
 
-    fn check_outputs(&mut self, cycle: u64, inp: &Inputs, device: &str, out: &Outputs) -> Result<(), EnvError> {
+    fn check_outputs(
+        &mut self,
+        cycle: u64,
+        inp: &Inputs,
+        device: &str,
+        out: &Outputs,
+    ) -> Result<(), EnvError> {
         let c = &mut self.checkers[usize::from(device == "rtl")];
         c.check(cycle, inp, out).map_err(|v| v.to_env_error(device))
     }
@@ -148,13 +168,17 @@ impl Environment for RegScript {
             return Ok(());
         }
         let (addr, write, want) = self.ops[self.at];
-        self.addr_done |= (inp.s_axil_awvalid && out.s_axil_awready) || (inp.s_axil_arvalid && out.s_axil_arready);
+        self.addr_done |= (inp.s_axil_awvalid && out.s_axil_awready)
+            || (inp.s_axil_arvalid && out.s_axil_arready);
         self.data_done |= inp.s_axil_wvalid && out.s_axil_wready;
         let done = match write {
             Some(_) => out.s_axil_bvalid,
             None => {
                 if out.s_axil_rvalid && out.s_axil_rdata != want {
-                    self.errors.push(format!("{addr:#05x} reads {:#x}, expected {want:#x}", out.s_axil_rdata));
+                    self.errors.push(format!(
+                        "{addr:#05x} reads {:#x}, expected {want:#x}",
+                        out.s_axil_rdata
+                    ));
                 }
                 out.s_axil_rvalid
             }
@@ -195,8 +219,15 @@ fn sticky_err_bits(data_w: u32) -> Option<Coverage> {
         checkers: [AxiChecker::new(data_w), AxiChecker::new(data_w)],
         coverage: CoverageMonitor::new(data_w),
     };
-    let mut model = Engine::new(EngineParams { data_w, ..EngineParams::default() });
-    let opts = RunOptions { max_cycles: 1000, progress_every: 0, seed: 0 };
+    let mut model = Engine::new(EngineParams {
+        data_w,
+        ..EngineParams::default()
+    });
+    let opts = RunOptions {
+        max_cycles: 1000,
+        progress_every: 0,
+        seed: 0,
+    };
     let report = txoe_cosim::run(&mut env, &mut model, Some(&mut rtl), &opts);
     assert!(report.passed(), "{report}");
     assert!(env.errors.is_empty(), "{:?}", env.errors);
@@ -223,7 +254,12 @@ fn the_regression_hits_every_coverage_point() {
         sc.config.data_width = w;
         let c = run(sc);
         // 7 untagged and 5 tagged IPv4 frames, IDs from 65530: one wrap.
-        let counts = [Point::FrameIpv4, Point::FrameIpv4Vlan, Point::Ipv4IdWrap, Point::StatusOk];
+        let counts = [
+            Point::FrameIpv4,
+            Point::FrameIpv4Vlan,
+            Point::Ipv4IdWrap,
+            Point::StatusOk,
+        ];
         assert_eq!(counts.map(|p| c.count(p)), [7, 5, 1, 12], "{}", c.table());
         assert_eq!(c.count(Point::of_width(w).unwrap()), 1);
     }
@@ -242,7 +278,12 @@ fn the_regression_hits_every_coverage_point() {
         Point::MultiSegment,
         Point::StatusOk,
     ];
-    assert_eq!(counts.map(|p| c.count(p)), [5, 5, 1, 3, 3, 0, 2, 4], "{}", c.table());
+    assert_eq!(
+        counts.map(|p| c.count(p)),
+        [5, 5, 1, 3, 3, 0, 2, 4],
+        "{}",
+        c.table()
+    );
     for p in [
         Point::StatusBadLength,
         Point::StatusTooLong,
@@ -259,16 +300,27 @@ fn the_regression_hits_every_coverage_point() {
     assert_eq!(c.count(Point::TxRingWrap), 1, "{}", c.table());
     total.merge(&sticky_err_bits(first).expect("the width is built"));
 
-    let not_built: Vec<Point> =
-        [64, 128, 256, 512].into_iter().filter(|w| !widths.contains(w)).filter_map(Point::of_width).collect();
+    let not_built: Vec<Point> = [64, 128, 256, 512]
+        .into_iter()
+        .filter(|w| !widths.contains(w))
+        .filter_map(Point::of_width)
+        .collect();
     println!("{}", total.table());
     println!(
         "needs fault injection (not required): {}",
-        NEEDS_FAULT_INJECTION.iter().map(|p| p.name()).collect::<Vec<_>>().join(", ")
+        NEEDS_FAULT_INJECTION
+            .iter()
+            .map(|p| p.name())
+            .collect::<Vec<_>>()
+            .join(", ")
     );
     println!(
         "data widths not Verilated in this build (not required): {}",
-        not_built.iter().map(|p| p.name()).collect::<Vec<_>>().join(", ")
+        not_built
+            .iter()
+            .map(|p| p.name())
+            .collect::<Vec<_>>()
+            .join(", ")
     );
     let missed: Vec<&str> = total
         .unhit()
@@ -276,6 +328,10 @@ fn the_regression_hits_every_coverage_point() {
         .filter(|p| !NEEDS_FAULT_INJECTION.contains(p) && !not_built.contains(p))
         .map(Point::name)
         .collect();
-    assert!(missed.is_empty(), "coverage points not hit: {missed:?}\n{}", total.table());
+    assert!(
+        missed.is_empty(),
+        "coverage points not hit: {missed:?}\n{}",
+        total.table()
+    );
     assert_eq!(total.runs, widths.len() as u64 + 3);
 }

@@ -21,20 +21,44 @@ struct Trace {
 /// The ports of an idle cycle: nothing valid; the register slave's `arready` is high
 /// (it is `!rvalid`).
 fn idle() -> (Inputs, Outputs) {
-    (Inputs::default(), Outputs { s_axil_arready: true, ..Outputs::default() })
+    (
+        Inputs::default(),
+        Outputs {
+            s_axil_arready: true,
+            ..Outputs::default()
+        },
+    )
 }
 
 impl Trace {
     /// One cycle of reset and one idle cycle: the next cycle is cycle 2.
     fn new(data_w: u32) -> Self {
-        let rst = (Inputs { rst: true, ..Inputs::default() }, Outputs::default());
-        Trace { data_w, cycles: vec![rst, idle()] }
+        let rst = (
+            Inputs {
+                rst: true,
+                ..Inputs::default()
+            },
+            Outputs::default(),
+        );
+        Trace {
+            data_w,
+            cycles: vec![rst, idle()],
+        }
     }
 
     /// Two cycles of reset: the next cycle, 2, is the one after reset.
     fn after_reset(data_w: u32) -> Self {
-        let rst = (Inputs { rst: true, ..Inputs::default() }, Outputs::default());
-        Trace { data_w, cycles: vec![rst, rst] }
+        let rst = (
+            Inputs {
+                rst: true,
+                ..Inputs::default()
+            },
+            Outputs::default(),
+        );
+        Trace {
+            data_w,
+            cycles: vec![rst, rst],
+        }
     }
 
     /// Append one cycle: idle, then `f`.
@@ -46,7 +70,11 @@ impl Trace {
     }
 
     /// Append `n` cycles, `f` getting the index 0..n.
-    fn cycles(&mut self, n: usize, mut f: impl FnMut(usize, &mut Inputs, &mut Outputs)) -> &mut Self {
+    fn cycles(
+        &mut self,
+        n: usize,
+        mut f: impl FnMut(usize, &mut Inputs, &mut Outputs),
+    ) -> &mut Self {
         for k in 0..n {
             self.cycle(|i, o| f(k, i, o));
         }
@@ -374,13 +402,23 @@ fn reset_in_the_middle_of_traffic_restarts_the_rules() {
         o.m_axis_tx_tkeep = 0xFF;
     })
     .idle(1);
-    t.fails(at, Interface::MAxisTx, "T", "valid-held", Culprit::Device, "tvalid dropped before tready");
+    t.fails(
+        at,
+        Interface::MAxisTx,
+        "T",
+        "valid-held",
+        Culprit::Device,
+        "tvalid dropped before tready",
+    );
 }
 
 #[test]
 fn a_valid_in_the_cycle_after_reset_is_flagged() {
     for (name, set) in [
-        ("m_axi_arvalid", (|o: &mut Outputs| o.m_axi_arvalid = true) as fn(&mut Outputs)),
+        (
+            "m_axi_arvalid",
+            (|o: &mut Outputs| o.m_axi_arvalid = true) as fn(&mut Outputs),
+        ),
         ("m_axi_awvalid", |o| o.m_axi_awvalid = true),
         ("m_axi_wvalid", |o| o.m_axi_wvalid = true),
         ("m_axis_tx_tvalid", |o| o.m_axis_tx_tvalid = true),
@@ -411,21 +449,43 @@ fn ar_rules() {
     let dev = Culprit::Device;
     let mut t = Trace::new(64);
     t.cycle(|_, o| ar64(o)).idle(1);
-    t.fails(3, mi, "AR", "valid-held", dev, "arvalid dropped before arready (raised in cycle 2)");
+    t.fails(
+        3,
+        mi,
+        "AR",
+        "valid-held",
+        dev,
+        "arvalid dropped before arready (raised in cycle 2)",
+    );
 
     let mut t = Trace::new(64);
     t.cycle(|_, o| ar64(o)).cycle(|_, o| ar64(o)).cycle(|_, o| {
         ar64(o);
         o.m_axi_arlen = 2;
     });
-    t.fails(4, mi, "AR", "payload-stable", dev, "changed while arvalid was high");
+    t.fails(
+        4,
+        mi,
+        "AR",
+        "payload-stable",
+        dev,
+        "changed while arvalid was high",
+    );
 
     for (rule, needle, f) in [
-        ("burst-incr", "arburst 2 is not INCR", (|o: &mut Outputs| o.m_axi_arburst = 2) as fn(&mut Outputs)),
-        ("size-bus", "arsize 2 is not log2(DATA_W/8) = 3", |o| o.m_axi_arsize = 2),
+        (
+            "burst-incr",
+            "arburst 2 is not INCR",
+            (|o: &mut Outputs| o.m_axi_arburst = 2) as fn(&mut Outputs),
+        ),
+        ("size-bus", "arsize 2 is not log2(DATA_W/8) = 3", |o| {
+            o.m_axi_arsize = 2
+        }),
         ("addr-aligned", "araddr 0x1004", |o| o.m_axi_araddr = 0x1004),
         ("arlen-max", "arlen 16 is over 15", |o| o.m_axi_arlen = 16),
-        ("no-4k-cross", "crosses a 4 KiB boundary", |o| o.m_axi_araddr = 0x1FF0),
+        ("no-4k-cross", "crosses a 4 KiB boundary", |o| {
+            o.m_axi_araddr = 0x1FF0
+        }),
     ] {
         let mut t = Trace::new(64);
         t.idle(1).cycle(|i, o| {
@@ -448,7 +508,14 @@ fn r_rules() {
     })
     .cycle(|_, o| o.m_axi_rready = true)
     .idle(1);
-    t.fails(4, mi, "R", "rready-held", Culprit::Device, "rready low while 1 accepted read burst(s)");
+    t.fails(
+        4,
+        mi,
+        "R",
+        "rready-held",
+        Culprit::Device,
+        "rready low while 1 accepted read burst(s)",
+    );
 
     // The memory answers a burst not asked for, or one accepted in the same cycle.
     let mut t = Trace::new(64);
@@ -456,7 +523,14 @@ fn r_rules() {
         o.m_axi_rready = true;
         i.m_axi_rvalid = true;
     });
-    t.fails(2, mi, "R", "r-without-ar", Culprit::Environment, "rvalid without an accepted read burst");
+    t.fails(
+        2,
+        mi,
+        "R",
+        "r-without-ar",
+        Culprit::Environment,
+        "rvalid without an accepted read burst",
+    );
     let mut t = Trace::new(64);
     t.cycle(|i, o| {
         ar64(o);
@@ -518,7 +592,14 @@ fn aw_rules() {
     let dev = Culprit::Device;
     let mut t = Trace::new(64);
     t.cycle(|_, o| aw64(o, 1)).idle(1);
-    t.fails(3, mi, "AW", "valid-held", dev, "awvalid dropped before awready");
+    t.fails(
+        3,
+        mi,
+        "AW",
+        "valid-held",
+        dev,
+        "awvalid dropped before awready",
+    );
 
     let mut t = Trace::new(64);
     t.cycle(|_, o| aw64(o, 1)).cycle(|_, o| {
@@ -568,7 +649,14 @@ fn w_rules() {
         i.m_axi_awready = true;
         o.m_axi_wvalid = true;
     });
-    t.fails(2, mi, "W", "w-after-aw", dev, "accepted in an earlier cycle");
+    t.fails(
+        2,
+        mi,
+        "W",
+        "w-after-aw",
+        dev,
+        "accepted in an earlier cycle",
+    );
     let mut t = Trace::new(64);
     t.cycle(|_, o| o.m_axi_wvalid = true);
     t.fails(2, mi, "W", "w-after-aw", dev, "");
@@ -576,10 +664,24 @@ fn w_rules() {
     // wlast missing on the last beat, and early.
     let mut t = Trace::new(64);
     write(&mut t, 1, &[one[0], (one[1].0, one[1].1, false)]);
-    t.fails(4, mi, "W", "wlast-beat", dev, "wlast 0 on beat 1 of a 2-beat burst");
+    t.fails(
+        4,
+        mi,
+        "W",
+        "wlast-beat",
+        dev,
+        "wlast 0 on beat 1 of a 2-beat burst",
+    );
     let mut t = Trace::new(64);
     write(&mut t, 1, &[(one[0].0, one[0].1, true)]);
-    t.fails(3, mi, "W", "wlast-beat", dev, "wlast 1 on beat 0 of a 2-beat burst");
+    t.fails(
+        3,
+        mi,
+        "W",
+        "wlast-beat",
+        dev,
+        "wlast 1 on beat 0 of a 2-beat burst",
+    );
 
     // wvalid dropped, wdata changed while stalled.
     let mut t = Trace::new(64);
@@ -592,7 +694,14 @@ fn w_rules() {
         o.m_axi_wstrb = 0xFF;
     })
     .idle(1);
-    t.fails(4, mi, "W", "valid-held", dev, "wvalid dropped before wready");
+    t.fails(
+        4,
+        mi,
+        "W",
+        "valid-held",
+        dev,
+        "wvalid dropped before wready",
+    );
     let mut t = Trace::new(64);
     t.cycle(|i, o| {
         aw64(o, 1);
@@ -623,12 +732,26 @@ fn awlen_must_be_exactly_one_batch() {
     beats.push(([0; 8], 0, false));
     beats.push(([0; 8], 0, true));
     write(&mut t, 3, &beats);
-    t.fails(6, mi, "W", rule, dev, "1 entries from lane 0 take 2 beats (awlen 1), not 4");
+    t.fails(
+        6,
+        mi,
+        "W",
+        rule,
+        dev,
+        "1 entries from lane 0 take 2 beats (awlen 1), not 4",
+    );
 
     // Half an entry.
     let mut t = Trace::new(64);
     write(&mut t, 0, &[(two[0].0, two[0].1, true)]);
-    t.fails(3, mi, "W", rule, dev, "8 strobed bytes are not 1 to 16 whole");
+    t.fails(
+        3,
+        mi,
+        "W",
+        rule,
+        dev,
+        "8 strobed bytes are not 1 to 16 whole",
+    );
 
     // A hole in the strobes.
     let mut t = Trace::new(64);
@@ -686,7 +809,14 @@ fn b_rules() {
     let mut t = Trace::new(64);
     write(&mut t, 1, &one);
     t.idle(1);
-    t.fails(5, mi, "B", "bready-in-b", Culprit::Device, "bready low while");
+    t.fails(
+        5,
+        mi,
+        "B",
+        "bready-in-b",
+        Culprit::Device,
+        "bready low while",
+    );
     // bready high with nothing owed (here: while the W beats are still going).
     let mut t = Trace::new(64);
     t.cycle(|i, o| {
@@ -694,7 +824,14 @@ fn b_rules() {
         i.m_axi_awready = true;
         o.m_axi_bready = true;
     });
-    t.fails(2, mi, "B", "bready-in-b", Culprit::Device, "bready high while no write burst");
+    t.fails(
+        2,
+        mi,
+        "B",
+        "bready-in-b",
+        Culprit::Device,
+        "bready high while no write burst",
+    );
     // The memory answers before the last beat was taken.
     let mut t = Trace::new(64);
     t.cycle(|i, o| {
@@ -730,7 +867,14 @@ fn axi_lite_slave_rules() {
         i.s_axil_awvalid = true;
         o.s_axil_awready = true;
     });
-    t.fails(2, si, "AW", "awready-wready", dev, "awready 1 wready 0 with awvalid 1 wvalid 0");
+    t.fails(
+        2,
+        si,
+        "AW",
+        "awready-wready",
+        dev,
+        "awready 1 wready 0 with awvalid 1 wvalid 0",
+    );
     // Both valid, not taken although no response is pending.
     let mut t = Trace::new(64);
     t.cycle(|i, _| {
@@ -777,7 +921,14 @@ fn axi_lite_slave_rules() {
     let mut t = Trace::new(64);
     write_taken(&mut t);
     t.cycle(|_, o| o.s_axil_bvalid = true).idle(1);
-    t.fails(4, si, "B", "valid-held", dev, "bvalid dropped before bready");
+    t.fails(
+        4,
+        si,
+        "B",
+        "valid-held",
+        dev,
+        "bvalid dropped before bready",
+    );
     let mut t = Trace::new(64);
     write_taken(&mut t);
     t.cycle(|i, o| {
@@ -804,7 +955,14 @@ fn axi_lite_slave_rules() {
     let env = Culprit::Environment;
     let mut t = Trace::new(64);
     t.cycle(|i, _| i.s_axil_awvalid = true).idle(1);
-    t.fails(3, si, "AW", "valid-held", env, "awvalid dropped before awready");
+    t.fails(
+        3,
+        si,
+        "AW",
+        "valid-held",
+        env,
+        "awvalid dropped before awready",
+    );
     let mut t = Trace::new(64);
     t.cycle(|i, _| i.s_axil_awvalid = true).cycle(|i, _| {
         i.s_axil_awvalid = true;
@@ -845,10 +1003,20 @@ fn stream_rules() {
     };
     let mut t = Trace::new(64);
     t.cycle(|_, o| beat(o)).cycle(|_, o| beat(o)).idle(1);
-    t.fails(4, st, "T", "valid-held", dev, "tvalid dropped before tready (raised in cycle 2)");
+    t.fails(
+        4,
+        st,
+        "T",
+        "valid-held",
+        dev,
+        "tvalid dropped before tready (raised in cycle 2)",
+    );
 
     for (needle, f) in [
-        ("", (|o: &mut Outputs| o.m_axis_tx_tdata[0] ^= 1) as fn(&mut Outputs)),
+        (
+            "",
+            (|o: &mut Outputs| o.m_axis_tx_tdata[0] ^= 1) as fn(&mut Outputs),
+        ),
         ("", |o| o.m_axis_tx_tlast = true),
         ("", |o| o.m_axis_tx_tkeep = 0x7F),
     ] {
@@ -870,7 +1038,14 @@ fn stream_rules() {
         o.m_axis_tx_tkeep = 0x0F;
         i.m_axis_tx_tready = true;
     });
-    t.fails(2, st, "T", "tkeep-contiguous", dev, "tkeep 0xf on a beat without tlast");
+    t.fails(
+        2,
+        st,
+        "T",
+        "tkeep-contiguous",
+        dev,
+        "tkeep 0xf on a beat without tlast",
+    );
     for keep in [0u64, 0x0E, 0x1FF] {
         let mut t = Trace::new(64);
         t.cycle(|i, o| {
@@ -889,7 +1064,14 @@ fn stream_rules() {
         o.m_axis_tx_tlast = true;
         i.m_axis_tx_tready = true;
     });
-    t.fails(2, st, "T", "null-lanes-zero", dev, "tdata lane 6 is 0x22 outside tkeep 0x3f");
+    t.fails(
+        2,
+        st,
+        "T",
+        "null-lanes-zero",
+        dev,
+        "tdata lane 6 is 0x22 outside tkeep 0x3f",
+    );
 }
 
 #[test]
@@ -910,7 +1092,12 @@ fn a_violation_reads_as_an_environment_error_of_the_run() {
     });
     let e = t.check().unwrap_err().to_env_error("model");
     assert_eq!(e.port, "m_axi_r");
-    assert!(e.message.contains("broken by the environment (seen beside the model)"), "{}", e.message);
+    assert!(
+        e.message
+            .contains("broken by the environment (seen beside the model)"),
+        "{}",
+        e.message
+    );
 }
 
 // ------------------------------------------------------------------ whole runs
@@ -945,7 +1132,10 @@ impl Probe for DropsTvalid {
 
 fn drops_tvalid(sc: &Scenario) -> Box<dyn txoe_cosim::ProbedDevice> {
     Box::new(DropsTvalid {
-        inner: Engine::new(EngineParams { data_w: sc.config.data_width, num_conn: sc.config.num_conn }),
+        inner: Engine::new(EngineParams {
+            data_w: sc.config.data_width,
+            num_conn: sc.config.num_conn,
+        }),
         stalled: false,
     })
 }
@@ -971,7 +1161,10 @@ fn assert_checker_report(out: &txoe_testbench::Outcome) -> u64 {
     );
     let text = txoe_testbench::report::report_text(&out.report, &out.progress, &out.stats);
     assert!(
-        text.starts_with(&format!("ENV-ERROR cycle={} port=m_axis_tx message=\"protocol: ", e.cycle)),
+        text.starts_with(&format!(
+            "ENV-ERROR cycle={} port=m_axis_tx message=\"protocol: ",
+            e.cycle
+        )),
         "{text}"
     );
     e.cycle
@@ -980,7 +1173,12 @@ fn assert_checker_report(out: &txoe_testbench::Outcome) -> u64 {
 #[test]
 fn a_model_dropping_tvalid_fails_a_model_only_run_with_the_checkers_report() {
     let sc = stalling_scenario();
-    let cfg = RunConfig { model_only: true, progress_every: 0, window: None, ..RunConfig::default() };
+    let cfg = RunConfig {
+        model_only: true,
+        progress_every: 0,
+        window: None,
+        ..RunConfig::default()
+    };
     let out = run_scenario_with(&sc, &cfg, &drops_tvalid).unwrap();
     assert_checker_report(&out);
 }
@@ -1003,7 +1201,10 @@ fn a_model_dropping_tvalid_fails_a_lockstep_run_with_the_checkers_report_and_win
     // Ahead of the comparator: the same cycle's tvalid differs from the RTL's, but the
     // checker names the side that broke the rule.
     assert_eq!(out.report.mismatches, 0);
-    let w = out.waveform.as_ref().unwrap_or_else(|| panic!("no window: {:?}", out.waveform_error));
+    let w = out
+        .waveform
+        .as_ref()
+        .unwrap_or_else(|| panic!("no window: {:?}", out.waveform_error));
     assert_eq!(w.mismatch_cycle, Some(cycle));
     assert!(w.window && w.last_cycle == cycle, "{w:?}");
     assert!(w.dump.exists() && w.save.exists());
