@@ -24,6 +24,21 @@ pub trait Environment {
     /// returned). Performs the handshakes that happened and advances past the clock edge.
     fn observe(&mut self, cycle: u64, inp: &Inputs, out: &Outputs) -> Result<(), EnvError>;
 
+    /// Check one device's outputs of cycle `cycle` against the interface protocols, before
+    /// they are compared or observed: `device` is `model` or `rtl`, `inp` what
+    /// [`drive`](Self::drive) returned. Called once per device and cycle, the RTL first,
+    /// until the sides diverge; an error ends the run like [`observe`](Self::observe)'s.
+    /// The default checks nothing.
+    fn check_outputs(
+        &mut self,
+        _cycle: u64,
+        _inp: &Inputs,
+        _device: &str,
+        _out: &Outputs,
+    ) -> Result<(), EnvError> {
+        Ok(())
+    }
+
     /// True once the scenario has nothing left to do.
     fn finished(&self) -> bool;
 

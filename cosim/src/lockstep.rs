@@ -3,7 +3,8 @@
 //! batch, and stops on the first difference.
 //!
 //! Per cycle `c`: `inp = env.drive(c)`, `m = model.cycle(&inp)`, `r = rtl.cycle(&inp)`,
-//! [`compare`] (valid/ready and `irq` always, payloads while both sides' valid is high,
+//! `env.check_outputs` on `r` and on `m` (the protocol checks, see
+//! [`Environment::check_outputs`]), [`compare`] (valid/ready and `irq` always, payloads while both sides' valid is high,
 //! data buses masked to `DATA_W`), transaction tracking and diffing, then
 //! `env.observe(c, &inp, &r)` (`&m` in model-only runs).
 
@@ -326,6 +327,8 @@ fn one_cycle(
     let shown = match rtl {
         Some(rtl) => {
             r = clock(rtl, &inp).map_err(|e| stopped("rtl", e))?;
+            env.check_outputs(c, &inp, "rtl", &r).map_err(Failure::Env)?;
+            env.check_outputs(c, &inp, "model", &m).map_err(Failure::Env)?;
             compare_into(data_w, &m, &r, diffs);
             if !diffs.is_empty() {
                 let diffs = tracker.locate(&m, &r, std::mem::take(diffs));
@@ -349,6 +352,7 @@ fn one_cycle(
             &r
         }
         None => {
+            env.check_outputs(c, &inp, "model", &m).map_err(Failure::Env)?;
             tracker.step(&inp, &m, None);
             &m
         }

@@ -1,4 +1,6 @@
-//! [`TbEnv`]: the host, the memory and the MAC behind one [`Environment`].
+//! [`TbEnv`]: the host, the memory and the MAC behind one [`Environment`], with the
+//! protocol checkers ([`crate::axi_check`]) of the model's and the RTL's ports and the
+//! coverage monitor ([`crate::coverage`]).
 //!
 //! The environment owns `rst`: high for the first [`RESET_CYCLES`] cycles, for
 //! [`RESET_LEN`] cycles from each cycle of `env.resets`, and for [`RESET_LEN`] cycles from
@@ -13,8 +15,10 @@
 use txoe_cosim::{EnvError, Environment};
 use txoe_model::ports::{Inputs, Outputs};
 
+use crate::axi_check::AxiChecker;
 use crate::coalescing::{CoalesceStats, CplMonitor};
 use crate::completions::Batch;
+use crate::coverage::CoverageMonitor;
 use crate::host::{FaultLog, Host, ResetCause, RESET_CYCLES};
 use crate::mac::{Frame, MacSink};
 use crate::memory::{AxiMemory, MemTiming};
@@ -31,6 +35,11 @@ pub struct TbEnv {
     pub memory: AxiMemory,
     pub mac: MacSink,
     pub monitor: CplMonitor,
+    /// The protocol checkers of the model's and the RTL's ports.
+    pub check_model: AxiChecker,
+    pub check_rtl: AxiChecker,
+    /// Functional coverage of the run, from the ports.
+    pub coverage: CoverageMonitor,
     last_cycle: u64,
     /// Scheduled resets not yet started, in order.
     resets: std::collections::VecDeque<u64>,
@@ -73,6 +82,9 @@ impl TbEnv {
                 data_w,
                 sc.config.timeout_cycles,
             ),
+            check_model: AxiChecker::new(data_w),
+            check_rtl: AxiChecker::new(data_w),
+            coverage: CoverageMonitor::new(data_w),
             last_cycle: 0,
             resets: {
                 let mut r = sc.env.resets.clone();
@@ -166,6 +178,7 @@ impl Environment for TbEnv {
 
     fn observe(&mut self, cycle: u64, inp: &Inputs, out: &Outputs) -> Result<(), EnvError> {
         self.last_cycle = cycle;
+        self.coverage.observe(cycle, inp, out);
         let prev_rst = std::mem::replace(&mut self.prev_rst, inp.rst);
         if prev_rst {
             let valids = [
@@ -206,6 +219,17 @@ impl Environment for TbEnv {
         self.monitor.observe(cycle, inp, out)?;
         self.host
             .observe(cycle, inp, out, &mut self.memory, &mut self.mac)
+    }
+
+    fn check_outputs(
+        &mut self,
+        cycle: u64,
+        inp: &Inputs,
+        device: &str,
+        out: &Outputs,
+    ) -> Result<(), EnvError> {
+        let checker = if device == "rtl" { &mut self.check_rtl } else { &mut self.check_model };
+        checker.check(cycle, inp, out).map_err(|v| v.to_env_error(device))
     }
 
     fn finished(&self) -> bool {

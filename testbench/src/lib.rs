@@ -10,6 +10,9 @@
 //! * [`scoreboard`]: completion and frame checks.
 //! * [`coalescing`]: completion batches as the ports show them: statistics (batch sizes,
 //!   close reasons, completion latency) and the timeout's lower bound.
+//! * [`axi_check`]: the AXI protocol checker of the three interfaces, run on the model's
+//!   and the RTL's ports every cycle of every run.
+//! * [`coverage`]: functional coverage points, counted from the ports, added up over runs.
 //! * [`env`]: [`TbEnv`], all of the above as one [`txoe_cosim::Environment`].
 //! * [`pcap`], [`completions`], [`report`]: output files and text.
 //! * [`waveform`]: whole-run dumps and mismatch windows with their GTKWave save files.
@@ -18,8 +21,10 @@
 //! [`run_scenario`] runs one scenario, in lockstep with the Verilated RTL or on the model
 //! alone; [`run_scenario_with`] with another model in the model's place.
 
+pub mod axi_check;
 pub mod coalescing;
 pub mod completions;
+pub mod coverage;
 pub mod env;
 pub mod host;
 pub mod inject;
@@ -108,6 +113,8 @@ pub struct Outcome {
     pub desc_fetches: Vec<u64>,
     /// Frames cut by a reset before their last beat.
     pub truncated_frames: u64,
+    /// Functional coverage of the run.
+    pub coverage: coverage::Coverage,
 }
 
 impl Outcome {
@@ -231,6 +238,7 @@ pub fn run_scenario_with(
     let faults = env.fault_log().clone();
     let desc_fetches = std::mem::take(&mut env.desc_fetches);
     let truncated_frames = env.mac.truncated();
+    let coverage = env.coverage.coverage().clone();
     let (batches, frames) = env.take_results(cfg.keep_frames);
     Ok(Outcome {
         report,
@@ -244,5 +252,6 @@ pub fn run_scenario_with(
         faults,
         desc_fetches,
         truncated_frames,
+        coverage,
     })
 }

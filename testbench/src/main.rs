@@ -273,6 +273,7 @@ fn run(a: &RunArgs) -> ExitCode {
         if !body.is_empty() {
             println!("{body}");
         }
+        print!("{}", outcome.coverage.table());
         print!("{}", waveform_text(&outcome));
         println!("{summary}");
     } else {

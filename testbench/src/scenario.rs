@@ -3,8 +3,10 @@
 //!
 //! A scenario is *malformed* when the file itself is wrong: not JSON, an unknown key, a
 //! wrong type, a negative number, a MAC or IP address that does not parse, an address of
-//! the wrong family for its connection, a value too large for its field, a duplicate
-//! connection id, or an environment knob out of range. Those are rejected before the run
+//! the wrong family for its connection, a value too large for its field (a cycle count
+//! over [`MAX_CYCLE_VALUE`] included), a duplicate connection id, or an environment knob
+//! out of range. A missing required key (a connection's addresses and ports, a send's
+//! `conn` and `len`) is malformed too; every other key has a default. Those are rejected before the run
 //! with a [`ScenarioError`] that names the field path (`connections[0].src_mac`).
 //!
 //! Values the engine itself must reject are *legal* here and reach the engine: a send
@@ -30,6 +32,11 @@ pub const MAX_STALL: u64 = 1 << 24;
 
 /// Largest `num_conn` whose context window fits the 16-bit register address space.
 pub const MAX_NUM_CONN: u32 = 480;
+
+/// Largest value of a field counted in cycles (`sends[].at_cycle`, `env.cq_consumer_lag`,
+/// `env.cq_consumer_jitter`, `env.max_cycles`): 2^48, more cycles than any run has
+/// (years at the simulators' speed), and small enough that sums of them cannot overflow.
+pub const MAX_CYCLE_VALUE: u64 = 1 << 48;
 
 /// Ethernet II header bytes.
 const ETH_HDR: u32 = 14;
@@ -648,7 +655,16 @@ impl Scenario {
             }
         }
 
+        for (i, send) in self.sends.iter().enumerate() {
+            range(&format!("sends[{i}].at_cycle"), send.at_cycle, 0, MAX_CYCLE_VALUE)?;
+        }
+
         let e = &self.env;
+        range("env.cq_consumer_lag", e.cq_consumer_lag, 0, MAX_CYCLE_VALUE)?;
+        range("env.cq_consumer_jitter", e.cq_consumer_jitter, 0, MAX_CYCLE_VALUE)?;
+        if let Some(m) = e.max_cycles {
+            range("env.max_cycles", m, 0, MAX_CYCLE_VALUE)?;
+        }
         let [lo, hi] = e.mem_latency;
         if lo < 1 {
             return Err(ScenarioError::at(
@@ -713,20 +729,24 @@ impl Scenario {
         let ready = u64::from(self.env.tready_percent.max(1));
         let gap = u64::from(self.env.mem_gap_percent.min(99));
         let slow = |beats: u64| beats * 100 / ready * 100 / (100 - gap) * 2;
-        let per_send_fixed = 400
+        // Saturating: the cycle-count fields are bounded by validation, their sum over a
+        // long file need not be.
+        let per_send_fixed = (400
             + 4 * u64::from(self.env.mem_latency[1])
-            + u64::from(self.config.timeout_cycles)
-            + self.env.cq_consumer_lag
-            + self.env.cq_consumer_jitter;
+            + u64::from(self.config.timeout_cycles))
+        .saturating_add(self.env.cq_consumer_lag)
+        .saturating_add(self.env.cq_consumer_jitter);
         let sends: u64 = self
             .sends
             .iter()
             .map(|s| {
                 let len = u64::from(s.len.min(MAX_SEND_LEN));
                 let bursts = len / (bpb * 16) + len / u64::from(MIN_MSS) + 2;
-                per_send_fixed + slow(len / bpb + 16) + bursts * (u64::from(self.env.mem_latency[1]) + 100)
+                per_send_fixed
+                    .saturating_add(slow(len / bpb + 16))
+                    .saturating_add(bursts * (u64::from(self.env.mem_latency[1]) + 100))
             })
-            .sum();
+            .fold(0, u64::saturating_add);
         let last_at = self.sends.iter().map(|s| s.at_cycle).max().unwrap_or(0);
         let config = 100 * self.connections.len() as u64 * regs::CTX_WORDS as u64;
         // A reset (scheduled or a recovery) costs a new configuration and, at worst, every
@@ -736,7 +756,7 @@ impl Scenario {
             + u64::from(self.env.cq_write_error_batch.is_some());
         let stalls = self.env.tready_stalls.iter().fold(0u64, |a, w| a.saturating_add(w[1]));
         // Resets past the run's end never happen: only those within reach count.
-        let base = 20_000 + config + last_at + sends;
+        let base = (20_000 + config).saturating_add(last_at).saturating_add(sends);
         let last_reset = self.env.resets.iter().copied().filter(|&r| r < base).max().unwrap_or(0);
         base.saturating_mul(1 + recoveries).saturating_add(stalls).saturating_add(last_reset)
     }

@@ -497,3 +497,88 @@ fn random_scenarios_are_valid_single_segment_and_reproducible() {
         .iter()
         .any(|s| expected_rejection(&bad, s).is_some()));
 }
+
+#[test]
+fn truncated_json_is_rejected_as_not_json_with_its_location() {
+    // Every proper prefix of the SPEC example that ends inside the top-level object.
+    let text = SPEC_EXAMPLE.trim_end();
+    for n in 1..text.len() {
+        let err = Scenario::from_json_str(&text[..n]).expect_err(&text[..n]);
+        assert!(err.message.starts_with("not valid JSON: "), "prefix {n}: {err}");
+        assert!(err.path.is_empty(), "prefix {n}: {err}");
+        assert!(err.location.is_some(), "prefix {n}: {err}");
+    }
+    let err = Scenario::from_json_str(&text[..text.len() / 2]).unwrap_err();
+    assert!(err.to_string().contains("EOF while parsing"), "{err}");
+}
+
+#[test]
+fn negative_numbers_are_rejected_in_every_kind_of_field() {
+    rejects(|v| v["connections"][0]["mss"] = (-1).into(), "connections[0].mss", "-1");
+    rejects(|v| v["connections"][1]["vlan"] = (-7).into(), "connections[1].vlan", "-7");
+    rejects(|v| v["sends"][0]["len"] = (-3).into(), "sends[0].len", "-3");
+    rejects(|v| v["sends"][0]["buf_offset"] = (-1).into(), "sends[0].buf_offset", "-1");
+    rejects(|v| v["config"] = serde_json::json!({"timeout_cycles": -200}), "config.timeout_cycles", "-200");
+    rejects(|v| v["env"] = serde_json::json!({"mem_latency": [-2, 20]}), "env.mem_latency[0]", "-2");
+}
+
+#[test]
+fn more_values_too_large_for_their_field_are_rejected() {
+    rejects(|v| v["connections"][0]["dst_port"] = 65536.into(), "connections[0].dst_port", "expected u16");
+    rejects(|v| v["connections"][0]["tos"] = 256.into(), "connections[0].tos", "expected u8");
+    rejects(|v| v["connections"][0]["mss"] = 65536.into(), "connections[0].mss", "expected u16");
+    rejects(|v| v["connections"][0]["window"] = 70000.into(), "connections[0].window", "expected u16");
+    rejects(|v| v["connections"][0]["seq"] = 4294967296u64.into(), "connections[0].seq", "expected u32");
+    rejects(|v| v["sends"][0]["buf_offset"] = 65536.into(), "sends[0].buf_offset", "expected u16");
+    rejects(
+        |v| v["config"] = serde_json::json!({"ipv6_id_start": 4294967296u64}),
+        "config.ipv6_id_start",
+        "expected u32",
+    );
+    rejects(|v| v["config"] = serde_json::json!({"cq_log2": 0}), "config.cq_log2", "0 is outside 1..=12");
+    rejects(|v| v["config"] = serde_json::json!({"data_width": 32}), "config.data_width", "32 is not one of");
+    rejects(|v| v["config"] = serde_json::json!({"num_conn": 481}), "config.num_conn", "outside 1..=480");
+    // Cycle counts: at most 2^48, so that no sum of them overflows.
+    let over = 1u64 << 48 | 1;
+    rejects(|v| v["sends"][2]["at_cycle"] = over.into(), "sends[2].at_cycle", "is outside 0..=281474976710656");
+    rejects(|v| v["env"] = serde_json::json!({"cq_consumer_lag": u64::MAX}), "env.cq_consumer_lag", "outside");
+    rejects(|v| v["env"] = serde_json::json!({"cq_consumer_jitter": over}), "env.cq_consumer_jitter", "outside");
+    rejects(|v| v["env"] = serde_json::json!({"max_cycles": over}), "env.max_cycles", "outside");
+    let mut v = base();
+    v["sends"][2]["at_cycle"] = (1u64 << 48).into();
+    v["env"] = serde_json::json!({"cq_consumer_lag": 1u64 << 48, "cq_consumer_jitter": 1u64 << 48});
+    let sc = parse(&v).expect("2^48 is the largest cycle count");
+    assert!(sc.max_cycles() > 1 << 48, "the budget covers the last send");
+}
+
+#[test]
+fn wrong_types_in_every_kind_of_field_are_rejected() {
+    rejects(|v| v["connections"][0]["src_mac"] = 2.into(), "connections[0].src_mac", "expected a MAC address string");
+    rejects(|v| v["connections"][0]["src_ip"] = true.into(), "connections[0].src_ip", "expected an IP address string");
+    rejects(|v| v["connections"][1]["vlan"] = "7".into(), "connections[1].vlan", "expected u16");
+    rejects(|v| v["sends"][0]["cookie"] = 1.5.into(), "sends[0].cookie", "expected u64");
+    rejects(|v| v["sends"] = serde_json::json!({"conn": 0}), "sends", "expected a sequence");
+    rejects(|v| v["sends"][0] = serde_json::json!([0, 10]), "sends[0]", "expected an object");
+    rejects(|v| v["env"] = serde_json::json!({"mem_latency": 5}), "env.mem_latency", "expected a sequence");
+}
+
+#[test]
+fn missing_required_keys_are_named() {
+    for key in ["id", "dst_mac", "src_ip", "dst_ip", "src_port", "dst_port"] {
+        rejects(
+            |v| drop(v["connections"][1].as_object_mut().unwrap().remove(key)),
+            "connections[1]",
+            &format!("missing field `{key}`"),
+        );
+    }
+    for key in ["conn", "len"] {
+        rejects(
+            |v| drop(v["sends"][1].as_object_mut().unwrap().remove(key)),
+            "sends[1]",
+            &format!("missing field `{key}`"),
+        );
+    }
+    // Every top-level key has a default: an empty object is a scenario with no sends.
+    let sc = Scenario::from_json_str("{}").unwrap();
+    assert!(sc.connections.is_empty() && sc.sends.is_empty());
+}

@@ -1,0 +1,690 @@
+//! Functional coverage: counters of the events that matter, gathered from a run's ports
+//! alone by a [`CoverageMonitor`], kept in a [`Coverage`] value that adds up over runs.
+//!
+//! The monitor decodes what the ports carry: register writes and read-backs on `s_axil`
+//! (the ring geometry, the host's `CQ_HEAD`, `ERR`), descriptor fetches on `m_axi` AR/R
+//! (a read burst inside the TX ring; the k-th fetch after reset is descriptor `k mod S`, as
+//! the engine fetches in ring order), completion batches on AW/W/B (counted when their
+//! write response is OKAY) and frames on `m_axis_tx` (parsed with `etherparse` at `tlast`).
+//! Completion entries are matched with the descriptors in ring order.
+//!
+//! Each [`Point`] counts occurrences (see [`Point::describe`] and `docs/verification.md`).
+
+use std::collections::VecDeque;
+use std::fmt::Write as _;
+
+use etherparse::{NetHeaders, PacketHeaders};
+use txoe_model::layout::{CloseReason, CompletionEntry, Descriptor, Status, CPL_BYTES, DESC_BYTES};
+use txoe_model::ports::{bus_byte, Inputs, Outputs};
+use txoe_model::regs;
+
+/// Consecutive cycles of `tvalid && !tready` that make a long stall.
+pub const LONG_STALL_CYCLES: u64 = 16;
+
+macro_rules! points {
+    ($($v:ident = $name:literal : $desc:literal,)+) => {
+        /// A coverage point.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Point { $($v,)+ }
+
+        impl Point {
+            /// Every point, in table order.
+            pub const ALL: &'static [Point] = &[$(Point::$v,)+];
+
+            /// The point's name in the table.
+            pub fn name(self) -> &'static str {
+                match self { $(Point::$v => $name,)+ }
+            }
+
+            /// What one hit is.
+            pub fn describe(self) -> &'static str {
+                match self { $(Point::$v => $desc,)+ }
+            }
+        }
+    };
+}
+
+points! {
+    Ipv4IdWrap = "ipv4_id_wrap": "an IPv4 frame with ID 0x8000 right after one with 0xFFFF",
+    Ipv6FragIdWrap = "ipv6_frag_id_wrap": "an IPv6 fragment ID 0x80000000 right after 0xFFFFFFFF",
+    CloseMaxBatch = "close.max_batch": "a batch written with close reason max_batch",
+    CloseTimeout = "close.timeout": "a batch written with close reason timeout",
+    CloseImmediate = "close.immediate": "a batch written with close reason immediate",
+    CloseRingEnd = "close.ring_end": "a batch written with close reason ring_end",
+    StatusOk = "status.ok": "a completion written with status ok",
+    StatusReservedBits = "status.reserved_bits": "a completion written with status reserved_bits",
+    StatusBadLength = "status.bad_length": "a completion written with status bad_length",
+    StatusTooLong = "status.too_long": "a completion written with status too_long",
+    StatusBadConn = "status.bad_conn": "a completion written with status bad_conn",
+    StatusInvalidCtx = "status.invalid_ctx": "a completion written with status invalid_ctx",
+    StatusMssTooSmall = "status.mss_too_small": "a completion written with status mss_too_small",
+    StatusDmaError = "status.dma_error": "a completion written with status dma_error",
+    CqFull = "cq_full": "the CQ full (S - 1 entries not released by CQ_HEAD) while a fetched request's completion is not written",
+    TxRingWrap = "tx_ring_wrap": "a descriptor fetch of index 0 after index S - 1",
+    CqRingWrap = "cq_ring_wrap": "a batch whose phase differs from the previous batch's",
+    LongTreadyStall = "long_tready_stall": "tvalid high and tready low for 16 consecutive cycles",
+    UnalignedBuffer = "unaligned_buffer": "a request completed ok whose buffer address is not a multiple of DATA_W/8",
+    Width64 = "data_width.64": "a run at DATA_W = 64",
+    Width128 = "data_width.128": "a run at DATA_W = 128",
+    Width256 = "data_width.256": "a run at DATA_W = 256",
+    Width512 = "data_width.512": "a run at DATA_W = 512",
+    FrameIpv4 = "frame.ipv4": "an IPv4 frame without VLAN tag",
+    FrameIpv4Vlan = "frame.ipv4_vlan": "an IPv4 frame with an 802.1Q tag",
+    FrameIpv6 = "frame.ipv6": "an IPv6 frame without VLAN tag",
+    FrameIpv6Vlan = "frame.ipv6_vlan": "an IPv6 frame with an 802.1Q tag",
+    FrameIpv6FragHeader = "frame.ipv6_frag_header": "an IPv6 frame with a fragment header",
+    FrameIpv6NoFragHeader = "frame.ipv6_no_frag_header": "an IPv6 frame without fragment header",
+    MultiSegment = "multi_segment_send": "a request completed ok with two or more segments",
+    ErrDoorbell = "err.doorbell": "ERR read back with DOORBELL set",
+    ErrDescFetch = "err.desc_fetch": "ERR read back with DESC_FETCH set",
+    ErrCplWrite = "err.cpl_write": "ERR read back with CPL_WRITE set",
+    ErrConfig = "err.config": "ERR read back with CONFIG set",
+    ResetDuringTraffic = "reset_during_traffic": "rst raised while a request, a burst or a frame was in flight",
+}
+
+impl Point {
+    /// The point of a completion status code (`None` for codes the engine never writes).
+    pub fn of_status(code: u8) -> Option<Point> {
+        Some(match Status::from_code(code)? {
+            Status::Ok => Point::StatusOk,
+            Status::ReservedBits => Point::StatusReservedBits,
+            Status::BadLength => Point::StatusBadLength,
+            Status::TooLong => Point::StatusTooLong,
+            Status::BadConn => Point::StatusBadConn,
+            Status::InvalidCtx => Point::StatusInvalidCtx,
+            Status::MssTooSmall => Point::StatusMssTooSmall,
+            Status::DmaError => Point::StatusDmaError,
+            Status::Unsupported => return None,
+        })
+    }
+
+    pub fn of_reason(r: CloseReason) -> Point {
+        match r {
+            CloseReason::MaxBatch => Point::CloseMaxBatch,
+            CloseReason::Timeout => Point::CloseTimeout,
+            CloseReason::Immediate => Point::CloseImmediate,
+            CloseReason::RingEnd => Point::CloseRingEnd,
+        }
+    }
+
+    /// The point of a data width (`None` for one the engine does not support).
+    pub fn of_width(data_w: u32) -> Option<Point> {
+        Some(match data_w {
+            64 => Point::Width64,
+            128 => Point::Width128,
+            256 => Point::Width256,
+            512 => Point::Width512,
+            _ => return None,
+        })
+    }
+
+    /// The point with this name.
+    pub fn from_name(name: &str) -> Option<Point> {
+        Point::ALL.iter().copied().find(|p| p.name() == name)
+    }
+}
+
+/// Hit counts of every [`Point`], over one run or many.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Coverage {
+    hits: Vec<u64>,
+    /// Runs merged into this value.
+    pub runs: u64,
+}
+
+impl Default for Coverage {
+    fn default() -> Self {
+        Coverage {
+            hits: vec![0; Point::ALL.len()],
+            runs: 0,
+        }
+    }
+}
+
+impl Coverage {
+    pub fn new() -> Self {
+        Coverage::default()
+    }
+
+    pub fn hit(&mut self, p: Point) {
+        self.hits[p as usize] += 1;
+    }
+
+    pub fn count(&self, p: Point) -> u64 {
+        self.hits[p as usize]
+    }
+
+    /// Add `other`'s counts (and runs) to these.
+    pub fn merge(&mut self, other: &Coverage) {
+        for (a, b) in self.hits.iter_mut().zip(&other.hits) {
+            *a += b;
+        }
+        self.runs += other.runs;
+    }
+
+    /// The points with no hit, in table order.
+    pub fn unhit(&self) -> Vec<Point> {
+        Point::ALL
+            .iter()
+            .copied()
+            .filter(|&p| self.count(p) == 0)
+            .collect()
+    }
+
+    /// The table: a heading with the points hit, then one line per point with its count
+    /// (`-` for none).
+    ///
+    /// ```text
+    /// coverage: 24 of 35 points hit (1 run)
+    ///   ipv4_id_wrap                   1
+    ///   ipv6_frag_id_wrap              -
+    /// ```
+    pub fn table(&self) -> String {
+        let hit = Point::ALL.len() - self.unhit().len();
+        let mut s = format!(
+            "coverage: {hit} of {} points hit ({} run{})\n",
+            Point::ALL.len(),
+            self.runs,
+            if self.runs == 1 { "" } else { "s" }
+        );
+        for &p in Point::ALL {
+            let n = self.count(p);
+            let v = if n == 0 {
+                "-".to_string()
+            } else {
+                n.to_string()
+            };
+            let _ = writeln!(s, "  {:<26} {v:>8}", p.name());
+        }
+        s
+    }
+}
+
+/// A read burst accepted and not fully returned.
+#[derive(Debug)]
+struct ReadBurst {
+    beats_left: u32,
+    /// For a descriptor fetch: the descriptor's byte offset in the burst, and the bytes
+    /// so far.
+    desc: Option<(usize, Vec<u8>)>,
+}
+
+/// Gathers [`Coverage`] from one run's ports. Call [`CoverageMonitor::observe`] every
+/// cycle, reset cycles included.
+#[derive(Debug)]
+pub struct CoverageMonitor {
+    bw: usize,
+    cov: Coverage,
+
+    // The register view, from s_axil.
+    lite_aw: VecDeque<u32>,
+    lite_w: VecDeque<u32>,
+    lite_ar: VecDeque<u32>,
+    tx_base: u64,
+    tx_log2: u32,
+    cq_log2: u32,
+    cq_head: u32,
+
+    // m_axi reads.
+    reads: VecDeque<ReadBurst>,
+    fetches: u64,
+    /// Buffer addresses of the descriptors fetched and not yet completed, in ring order.
+    descs: VecDeque<u64>,
+
+    // m_axi writes.
+    aw: u32,
+    burst: Vec<u8>,
+    bursts: VecDeque<Vec<u8>>,
+    cq_tail: u32,
+    completions: u64,
+    phase: bool,
+    cq_full: bool,
+
+    // m_axis_tx.
+    frame: Vec<u8>,
+    stall: u64,
+    last_ipv4_id: Option<u16>,
+    last_frag_id: Option<u32>,
+
+    in_reset: bool,
+}
+
+impl CoverageMonitor {
+    /// A monitor for a run at `data_w` bits (the run's data-width point is hit).
+    pub fn new(data_w: u32) -> Self {
+        let mut cov = Coverage {
+            runs: 1,
+            ..Coverage::default()
+        };
+        if let Some(p) = Point::of_width(data_w) {
+            cov.hit(p);
+        }
+        let mut m = CoverageMonitor {
+            bw: (data_w / 8) as usize,
+            cov,
+            lite_aw: VecDeque::new(),
+            lite_w: VecDeque::new(),
+            lite_ar: VecDeque::new(),
+            tx_base: 0,
+            tx_log2: 0,
+            cq_log2: 0,
+            cq_head: 0,
+            reads: VecDeque::new(),
+            fetches: 0,
+            descs: VecDeque::new(),
+            aw: 0,
+            burst: Vec::new(),
+            bursts: VecDeque::new(),
+            cq_tail: 0,
+            completions: 0,
+            phase: true,
+            cq_full: false,
+            frame: Vec::new(),
+            stall: 0,
+            last_ipv4_id: None,
+            last_frag_id: None,
+            in_reset: false,
+        };
+        m.reset();
+        m
+    }
+
+    /// The coverage gathered so far.
+    pub fn coverage(&self) -> &Coverage {
+        &self.cov
+    }
+
+    /// Back to the state after reset (the registers' reset values, nothing in flight).
+    fn reset(&mut self) {
+        self.lite_aw.clear();
+        self.lite_w.clear();
+        self.lite_ar.clear();
+        self.tx_base = 0;
+        self.tx_log2 = regs::RING_LOG2_RESET;
+        self.cq_log2 = regs::RING_LOG2_RESET;
+        self.cq_head = 0;
+        self.reads.clear();
+        self.fetches = 0;
+        self.descs.clear();
+        self.aw = 0;
+        self.burst.clear();
+        self.bursts.clear();
+        self.cq_tail = 0;
+        self.completions = 0;
+        self.phase = true;
+        self.cq_full = false;
+        self.frame.clear();
+        self.stall = 0;
+        self.last_ipv4_id = None;
+        self.last_frag_id = None;
+    }
+
+    /// True while a request, a burst or a frame is in flight.
+    fn busy(&self, out: &Outputs) -> bool {
+        self.fetches > self.completions
+            || !self.reads.is_empty()
+            || self.aw > 0
+            || !self.frame.is_empty()
+            || out.m_axis_tx_tvalid
+            || out.m_axi_arvalid
+            || out.m_axi_awvalid
+    }
+
+    /// Follow one cycle.
+    pub fn observe(&mut self, _cycle: u64, inp: &Inputs, out: &Outputs) {
+        if inp.rst {
+            if !self.in_reset && self.busy(out) {
+                self.cov.hit(Point::ResetDuringTraffic);
+            }
+            self.in_reset = true;
+            self.reset();
+            return;
+        }
+        self.in_reset = false;
+        self.registers(inp, out);
+        self.read_side(inp, out);
+        self.write_side(inp, out);
+        self.stream(inp, out);
+
+        let s = 1u32 << self.cq_log2;
+        let used = self.cq_tail.wrapping_sub(self.cq_head) % s;
+        let full = used == s - 1 && self.fetches > self.completions;
+        if full && !self.cq_full {
+            self.cov.hit(Point::CqFull);
+        }
+        self.cq_full = full;
+    }
+
+    fn registers(&mut self, inp: &Inputs, out: &Outputs) {
+        if inp.s_axil_awvalid && out.s_axil_awready {
+            self.lite_aw.push_back(inp.s_axil_awaddr);
+        }
+        if inp.s_axil_wvalid && out.s_axil_wready {
+            self.lite_w.push_back(inp.s_axil_wdata);
+        }
+        while !self.lite_aw.is_empty() && !self.lite_w.is_empty() {
+            let (a, d) = (
+                self.lite_aw.pop_front().unwrap(),
+                self.lite_w.pop_front().unwrap(),
+            );
+            self.register_write(a, d);
+        }
+        if out.s_axil_rvalid && inp.s_axil_rready {
+            if let Some(a) = self.lite_ar.pop_front() {
+                self.register_read(a, out.s_axil_rdata);
+            }
+        }
+        if inp.s_axil_arvalid && out.s_axil_arready {
+            self.lite_ar.push_back(inp.s_axil_araddr);
+        }
+    }
+
+    fn register_write(&mut self, addr: u32, data: u32) {
+        let log2_ok = (1..=regs::RING_LOG2_MAX).contains(&data);
+        match addr {
+            regs::TX_BASE_LO => {
+                self.tx_base = (self.tx_base & !0xFFFF_FFFF) | u64::from(data & !0xFFF)
+            }
+            regs::TX_BASE_HI => self.tx_base = (self.tx_base & 0xFFFF_FFFF) | u64::from(data) << 32,
+            regs::TX_LOG2 if log2_ok => self.tx_log2 = data,
+            regs::CQ_LOG2 if log2_ok => self.cq_log2 = data,
+            regs::CQ_HEAD => self.cq_head = data % (1 << self.cq_log2),
+            _ => {}
+        }
+    }
+
+    fn register_read(&mut self, addr: u32, data: u32) {
+        if addr == regs::ERR {
+            for (bit, p) in [
+                (regs::ERR_DOORBELL, Point::ErrDoorbell),
+                (regs::ERR_DESC_FETCH, Point::ErrDescFetch),
+                (regs::ERR_CPL_WRITE, Point::ErrCplWrite),
+                (regs::ERR_CONFIG, Point::ErrConfig),
+            ] {
+                if data & bit != 0 {
+                    self.cov.hit(p);
+                }
+            }
+        }
+    }
+
+    fn read_side(&mut self, inp: &Inputs, out: &Outputs) {
+        if inp.m_axi_rvalid && out.m_axi_rready {
+            if let Some(b) = self.reads.front_mut() {
+                if let Some((_, bytes)) = &mut b.desc {
+                    bytes.extend((0..self.bw).map(|l| bus_byte(&inp.m_axi_rdata, l)));
+                }
+                b.beats_left -= 1;
+                if b.beats_left == 0 {
+                    let b = self.reads.pop_front().expect("the burst just read");
+                    if let Some((off, bytes)) = b.desc {
+                        if let Some(d) = bytes.get(off..off + DESC_BYTES) {
+                            let d = Descriptor::decode(d.try_into().expect("32 bytes"));
+                            self.descs.push_back(d.buf_addr);
+                        }
+                    }
+                }
+            }
+        }
+        if out.m_axi_arvalid && inp.m_axi_arready {
+            let size = 1u64 << self.tx_log2;
+            let ring =
+                self.tx_base & !(self.bw as u64 - 1)..self.tx_base + DESC_BYTES as u64 * size;
+            let desc = ring.contains(&out.m_axi_araddr).then(|| {
+                let idx = self.fetches % size;
+                if idx == 0 && self.fetches > 0 {
+                    self.cov.hit(Point::TxRingWrap);
+                }
+                self.fetches += 1;
+                let at = self.tx_base + DESC_BYTES as u64 * idx;
+                (
+                    (at.saturating_sub(out.m_axi_araddr)) as usize,
+                    Vec::with_capacity(DESC_BYTES.max(self.bw)),
+                )
+            });
+            self.reads.push_back(ReadBurst {
+                beats_left: u32::from(out.m_axi_arlen) + 1,
+                desc,
+            });
+        }
+    }
+
+    fn write_side(&mut self, inp: &Inputs, out: &Outputs) {
+        if out.m_axi_awvalid && inp.m_axi_awready {
+            self.aw += 1;
+        }
+        if out.m_axi_wvalid && inp.m_axi_wready {
+            for lane in 0..self.bw {
+                if out.m_axi_wstrb >> lane & 1 != 0 {
+                    self.burst.push(bus_byte(&out.m_axi_wdata, lane));
+                }
+            }
+            if out.m_axi_wlast {
+                self.bursts.push_back(std::mem::take(&mut self.burst));
+            }
+        }
+        if inp.m_axi_bvalid && out.m_axi_bready {
+            self.aw = self.aw.saturating_sub(1);
+            if let Some(bytes) = self.bursts.pop_front() {
+                if inp.m_axi_bresp == 0 {
+                    self.batch(&bytes);
+                }
+            }
+        }
+    }
+
+    fn batch(&mut self, bytes: &[u8]) {
+        let entries: Vec<CompletionEntry> = bytes
+            .chunks_exact(CPL_BYTES)
+            .map(|c| CompletionEntry::decode(c.try_into().expect("16 bytes")))
+            .collect();
+        let Some(last) = entries.last() else { return };
+        self.cov.hit(Point::of_reason(last.reason));
+        if last.phase != self.phase {
+            self.cov.hit(Point::CqRingWrap);
+            self.phase = last.phase;
+        }
+        for e in &entries {
+            if let Some(p) = Point::of_status(e.status) {
+                self.cov.hit(p);
+            }
+            let ok = e.status == Status::Ok as u8;
+            if ok && e.segments >= 2 {
+                self.cov.hit(Point::MultiSegment);
+            }
+            if let Some(buf) = self.descs.pop_front() {
+                if ok && buf % self.bw as u64 != 0 {
+                    self.cov.hit(Point::UnalignedBuffer);
+                }
+            }
+        }
+        let k = entries.len() as u32;
+        self.completions += u64::from(k);
+        self.cq_tail = (self.cq_tail + k) % (1 << self.cq_log2);
+    }
+
+    fn stream(&mut self, inp: &Inputs, out: &Outputs) {
+        if out.m_axis_tx_tvalid && !inp.m_axis_tx_tready {
+            self.stall += 1;
+            if self.stall == LONG_STALL_CYCLES {
+                self.cov.hit(Point::LongTreadyStall);
+            }
+        } else {
+            self.stall = 0;
+        }
+        if !(out.m_axis_tx_tvalid && inp.m_axis_tx_tready) {
+            return;
+        }
+        let n = (out.m_axis_tx_tkeep.count_ones() as usize).min(self.bw);
+        self.frame
+            .extend((0..n).map(|l| bus_byte(&out.m_axis_tx_tdata, l)));
+        if out.m_axis_tx_tlast {
+            let frame = std::mem::take(&mut self.frame);
+            self.frame_done(&frame);
+        }
+    }
+
+    fn frame_done(&mut self, frame: &[u8]) {
+        let Ok(p) = PacketHeaders::from_ethernet_slice(frame) else {
+            return;
+        };
+        let vlan = p.vlan.is_some();
+        match &p.net {
+            Some(NetHeaders::Ipv4(h, _)) => {
+                self.cov.hit(if vlan {
+                    Point::FrameIpv4Vlan
+                } else {
+                    Point::FrameIpv4
+                });
+                if self.last_ipv4_id == Some(0xFFFF) && h.identification == 0x8000 {
+                    self.cov.hit(Point::Ipv4IdWrap);
+                }
+                self.last_ipv4_id = Some(h.identification);
+            }
+            Some(NetHeaders::Ipv6(_, ext)) => {
+                self.cov.hit(if vlan {
+                    Point::FrameIpv6Vlan
+                } else {
+                    Point::FrameIpv6
+                });
+                match &ext.fragment {
+                    Some(f) => {
+                        self.cov.hit(Point::FrameIpv6FragHeader);
+                        if self.last_frag_id == Some(0xFFFF_FFFF) && f.identification == 0x8000_0000
+                        {
+                            self.cov.hit(Point::Ipv6FragIdWrap);
+                        }
+                        self.last_frag_id = Some(f.identification);
+                    }
+                    None => self.cov.hit(Point::FrameIpv6NoFragHeader),
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn points_have_unique_names_and_merge_adds() {
+        for (i, p) in Point::ALL.iter().enumerate() {
+            assert_eq!(*p as usize, i);
+            assert_eq!(Point::from_name(p.name()), Some(*p));
+        }
+        let mut a = Coverage {
+            runs: 1,
+            ..Coverage::default()
+        };
+        a.hit(Point::CqFull);
+        let mut b = a.clone();
+        b.hit(Point::CqFull);
+        b.hit(Point::Width64);
+        a.merge(&b);
+        assert_eq!(
+            (a.count(Point::CqFull), a.count(Point::Width64), a.runs),
+            (3, 1, 2)
+        );
+        assert!(!a.unhit().contains(&Point::CqFull) && a.unhit().contains(&Point::Width512));
+        let t = a.table();
+        assert!(
+            t.starts_with(&format!(
+                "coverage: 2 of {} points hit (2 runs)\n",
+                Point::ALL.len()
+            )),
+            "{t}"
+        );
+        assert!(
+            t.contains("\n  cq_full                           3\n"),
+            "{t}"
+        );
+        assert!(
+            t.contains("\n  data_width.512                    -\n"),
+            "{t}"
+        );
+    }
+
+    fn rst() -> Inputs {
+        Inputs {
+            rst: true,
+            ..Inputs::default()
+        }
+    }
+
+    fn tvalid() -> Outputs {
+        Outputs {
+            m_axis_tx_tvalid: true,
+            m_axis_tx_tkeep: 0xFF,
+            ..Outputs::default()
+        }
+    }
+
+    #[test]
+    fn a_reset_counts_only_when_something_is_in_flight() {
+        let mut m = CoverageMonitor::new(64);
+        let idle = Outputs::default();
+        let mut c = 0;
+        let mut step = |m: &mut CoverageMonitor, i: &Inputs, o: &Outputs| {
+            m.observe(c, i, o);
+            c += 1;
+        };
+        // The run's first reset, then an idle reset: nothing in flight.
+        for _ in 0..3 {
+            step(&mut m, &rst(), &idle);
+        }
+        step(&mut m, &Inputs::default(), &idle);
+        step(&mut m, &rst(), &idle);
+        step(&mut m, &Inputs::default(), &idle);
+        assert_eq!(m.coverage().count(Point::ResetDuringTraffic), 0);
+        // A beat on the stream when rst rises, held over three reset cycles: one hit.
+        step(&mut m, &Inputs::default(), &tvalid());
+        for _ in 0..3 {
+            step(&mut m, &rst(), &tvalid());
+        }
+        assert_eq!(m.coverage().count(Point::ResetDuringTraffic), 1);
+        // A read burst outstanding.
+        let ar = Outputs {
+            m_axi_arvalid: true,
+            m_axi_arlen: 1,
+            ..Outputs::default()
+        };
+        step(&mut m, &Inputs::default(), &idle);
+        step(
+            &mut m,
+            &Inputs {
+                m_axi_arready: true,
+                ..Inputs::default()
+            },
+            &ar,
+        );
+        step(&mut m, &Inputs::default(), &idle);
+        step(&mut m, &rst(), &idle);
+        assert_eq!(m.coverage().count(Point::ResetDuringTraffic), 2);
+    }
+
+    #[test]
+    fn a_long_stall_is_sixteen_cycles_and_counts_once() {
+        let mut m = CoverageMonitor::new(64);
+        let ready = Inputs {
+            m_axis_tx_tready: true,
+            ..Inputs::default()
+        };
+        let mut c = 0;
+        let mut stall = |m: &mut CoverageMonitor, n: u64| {
+            for _ in 0..n {
+                m.observe(c, &Inputs::default(), &tvalid());
+                c += 1;
+            }
+            m.observe(c, &ready, &tvalid());
+            c += 1;
+        };
+        stall(&mut m, LONG_STALL_CYCLES - 1);
+        assert_eq!(m.coverage().count(Point::LongTreadyStall), 0);
+        stall(&mut m, LONG_STALL_CYCLES);
+        assert_eq!(m.coverage().count(Point::LongTreadyStall), 1);
+        stall(&mut m, 3 * LONG_STALL_CYCLES);
+        assert_eq!(m.coverage().count(Point::LongTreadyStall), 2);
+    }
+}
