@@ -37,19 +37,20 @@
 //!   `busy` is clear (at most [`STATUS_POLLS`] reads) and then asks the environment for
 //!   a reset.
 //! * It arms each send's fault when it posts the send (until the fault has fired once):
-//!   the memory faults through [`AxiMemory::arm`], a reserved flag bit in the descriptor,
-//!   a `TX_TAIL` write outside the ring before the send's doorbell.
+//!   the memory faults through [`AxiMemory::arm`], a reserved bit in the descriptor
+//!   (flags or bytes 24..32), a `TX_TAIL` write outside the ring before the send's
+//!   doorbell.
 //! * On a reset (scheduled by `env.resets` or asked for) the host first consumes every
 //!   completion already in the CQ, then checks the frames the MAC received for sends not
 //!   completed ("orphans": a prefix of the frames those sends would send, with their
 //!   sequence numbers, and the engine-wide IDs consecutive through them); then it
 //!   zeroes the CQ, reads the registers back (each must hold its documented reset value,
 //!   and the first connection's context words 0), programs the engine again — each
-//!   context with the `snd_nxt` after
-//!   its completed sends (the lost sends' data is sent again with the same sequence
-//!   numbers), `IPV4_ID` and `IPV6_ID` with the IDs after the last frame it saw, so no ID
-//!   repeats — and re-posts every send not completed, in order, from ring index 0. The
-//!   read-back compares the counters with what was seen since the last reset.
+//!   context with the `snd_nxt` after its completed sends (the lost sends' data is sent
+//!   again with the same sequence numbers), `IPV4_ID` and `IPV6_ID` with the IDs after
+//!   the last frame it saw, so no ID repeats — and re-posts every send not completed, in
+//!   order, from ring index 0. The read-back compares the counters with what was seen
+//!   since the last reset, and also checks `TX_TAIL`.
 //!
 //! The AXI4-Lite master runs one transaction at a time. A write raises `awvalid` and
 //! `wvalid` together, drops each on its own handshake, and holds `bready` high until the
@@ -406,7 +407,7 @@ impl Host {
     /// beats); `None` when the send reads fewer beats.
     fn failing_segment(&self, i: usize, beat: u64) -> Option<u16> {
         let s = &self.sends[i];
-        let mss = self.scoreboard.eff_mss(s.conn)?;
+        let mss = self.scoreboard.eff_mss(s.conn).filter(|&m| m > 0)?;
         let addr = buf_addr(i as u64, self.plan[i].1);
         let (mut done, mut seen, mut seg) = (0u32, 0u64, 0u16);
         while done < s.len {
@@ -912,9 +913,11 @@ impl Host {
                     Fault::BadDoorbell => {
                         // Fires as the host writes it.
                         self.fault_fired[i] = true;
+                        // Half a ring away once masked: an engine that took the value
+                        // modulo the ring size would fetch descriptors never posted.
                         self.ops.push_back(Op::Write {
                             addr: regs::TX_TAIL,
-                            data: self.tx_size + self.tx_tail,
+                            data: self.tx_size + (self.tx_tail + self.tx_size / 2) % self.tx_size,
                             svc: false,
                         });
                     }
@@ -1189,6 +1192,10 @@ impl Host {
             read(addr, n as u64, &format!("batches the host consumed with reason {}", reason.name()));
         }
         read(regs::TX_HEAD, u64::from(self.tx_tail), "the host's TX tail");
+        if self.fault_mode {
+            // A doorbell outside the ring left TX_TAIL as it was.
+            read(regs::TX_TAIL, u64::from(self.tx_tail), "the host's TX tail");
+        }
         read(regs::CQ_TAIL, u64::from(self.cq_head), "the host's CQ head");
         read(regs::ERR, 0, "no error expected");
         let snd: Vec<(u16, u32)> = self.scoreboard.snd_nxt().collect();

@@ -341,8 +341,9 @@ pub enum Fault {
     /// The host sets bit 0 of the descriptor's reserved bytes 24..32: status
     /// `reserved_bits`.
     ReservedWord,
-    /// Before ringing this send's doorbell the host writes `TX_TAIL` = ring size + tail,
-    /// outside the ring: ignored by the engine, `ERR.DOORBELL`.
+    /// Before ringing this send's doorbell the host writes `TX_TAIL` = ring size +
+    /// (tail + ring size / 2) mod ring size, outside the ring: ignored by the engine,
+    /// `ERR.DOORBELL`.
     BadDoorbell,
 }
 
