@@ -4,9 +4,10 @@
 //!
 //! Per cycle `c`: `inp = env.drive(c)`, `m = model.cycle(&inp)`, `r = rtl.cycle(&inp)`,
 //! `env.check_outputs` on `r` and on `m` (the protocol checks, see
-//! [`Environment::check_outputs`]), [`compare`] (valid/ready and `irq` always, payloads while both sides' valid is high,
-//! data buses masked to `DATA_W`), transaction tracking and diffing, then
-//! `env.observe(c, &inp, &r)` (`&m` in model-only runs).
+//! [`Environment::check_outputs`]; on `m` alone in model-only runs), [`compare`]
+//! (valid/ready and `irq` always, payloads while both sides' valid is high, data buses
+//! masked to `DATA_W`), transaction tracking and diffing, then `env.observe(c, &inp, &r)`
+//! (`&m` in model-only runs).
 
 use std::fmt;
 use std::time::Instant;

@@ -118,6 +118,19 @@ impl Point {
         })
     }
 
+    /// The group of the table the point is listed in, and its name there.
+    pub fn group(self) -> (&'static str, &'static str) {
+        let name = self.name();
+        match name.split_once('.') {
+            Some((g, item)) => (g, item),
+            None => match self {
+                Point::Ipv4IdWrap | Point::Ipv6FragIdWrap => ("ids", name),
+                Point::CqFull | Point::TxRingWrap | Point::CqRingWrap => ("rings", name),
+                _ => ("traffic", name),
+            },
+        }
+    }
+
     /// The point with this name.
     pub fn from_name(name: &str) -> Option<Point> {
         Point::ALL.iter().copied().find(|p| p.name() == name)
@@ -171,13 +184,14 @@ impl Coverage {
             .collect()
     }
 
-    /// The table: a heading with the points hit, then one line per point with its count
-    /// (`-` for none).
+    /// The table: a heading with the points hit, then one line per group of points, each
+    /// point with its count (`-` for none); a point named `group.item` is listed as `item`
+    /// in its group's line.
     ///
     /// ```text
-    /// coverage: 24 of 35 points hit (1 run)
-    ///   ipv4_id_wrap                   1
-    ///   ipv6_frag_id_wrap              -
+    /// coverage: 8 of 35 points hit (1 run)
+    ///   ids: ipv4_id_wrap 1, ipv6_frag_id_wrap -
+    ///   close: max_batch -, timeout 3, immediate 3, ring_end -
     /// ```
     pub fn table(&self) -> String {
         let hit = Point::ALL.len() - self.unhit().len();
@@ -187,6 +201,7 @@ impl Coverage {
             self.runs,
             if self.runs == 1 { "" } else { "s" }
         );
+        let mut groups: Vec<(&str, Vec<String>)> = Vec::new();
         for &p in Point::ALL {
             let n = self.count(p);
             let v = if n == 0 {
@@ -194,7 +209,15 @@ impl Coverage {
             } else {
                 n.to_string()
             };
-            let _ = writeln!(s, "  {:<26} {v:>8}", p.name());
+            let (group, item) = p.group();
+            let cell = format!("{item} {v}");
+            match groups.iter_mut().find(|(g, _)| *g == group) {
+                Some((_, cells)) => cells.push(cell),
+                None => groups.push((group, vec![cell])),
+            }
+        }
+        for (group, cells) in groups {
+            let _ = writeln!(s, "  {group}: {}", cells.join(", "));
         }
         s
     }
@@ -597,11 +620,32 @@ mod tests {
             "{t}"
         );
         assert!(
-            t.contains("\n  cq_full                           3\n"),
+            t.contains("\n  rings: cq_full 3, tx_ring_wrap -, cq_ring_wrap -\n"),
             "{t}"
         );
         assert!(
-            t.contains("\n  data_width.512                    -\n"),
+            t.contains("\n  data_width: 64 1, 128 -, 256 -, 512 -\n"),
+            "{t}"
+        );
+        // One line per group, every point on one of them.
+        let lines: Vec<&str> = t.lines().skip(1).collect();
+        assert_eq!(
+            lines.iter().map(|l| l.split(", ").count()).sum::<usize>(),
+            Point::ALL.len()
+        );
+        assert_eq!(
+            lines.len(),
+            [
+                "ids",
+                "close",
+                "status",
+                "rings",
+                "traffic",
+                "data_width",
+                "frame",
+                "err"
+            ]
+            .len(),
             "{t}"
         );
     }
