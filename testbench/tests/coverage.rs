@@ -1,6 +1,6 @@
 //! The coverage regression: a small set of lockstep scenarios whose coverage, added up,
-//! must hit every point (`txoe_testbench::coverage`), except the ones named in
-//! [`NEEDS_FAULT_INJECTION`] and the data widths this build did not Verilate. The table is
+//! must hit every point (`txoe_testbench::coverage`), except the data widths this build did
+//! not Verilate. The table is
 //! printed (`cargo test --test coverage -- --nocapture` shows it).
 
 use txoe_cosim::{rtl_or_skip, EnvError, Environment, Rtl, RunOptions};
@@ -9,23 +9,10 @@ use txoe_model::regs;
 use txoe_model::{Engine, EngineParams};
 use txoe_testbench::axi_check::AxiChecker;
 use txoe_testbench::coverage::{Coverage, CoverageMonitor, Point};
-use txoe_testbench::scenario::{Connection, IpAddress, MacAddr, Scenario, Send};
+use txoe_testbench::scenario::{Connection, Fault, IpAddress, MacAddr, Scenario, Send};
 
 mod common;
 
-/// Points only a fault can reach: a payload read answered with an AXI error
-/// (`status.dma_error`), a descriptor with a reserved bit set (`status.reserved_bits`: the
-/// host writes reserved bits as zero), a descriptor fetch or completion write answered with
-/// an error (`err.desc_fetch`, `err.cpl_write`), and a reset in the middle of a run. The
-/// regression leaves them out until the harness can inject those faults; every other point
-/// must be hit.
-const NEEDS_FAULT_INJECTION: &[Point] = &[
-    Point::StatusDmaError,
-    Point::StatusReservedBits,
-    Point::ErrDescFetch,
-    Point::ErrCplWrite,
-    Point::ResetDuringTraffic,
-];
 
 fn conn(id: u16, ipv6: bool, frag_header: bool, vlan: Option<u16>, mss: u16) -> Connection {
     let ip = |last: u16| {
@@ -110,6 +97,21 @@ fn small_rings_slow_consumer() -> Scenario {
     sc.sends = (0..12)
         .map(|i| send(i % 2, 64 + 50 * u32::from(i), 0, i, false))
         .collect();
+    sc
+}
+
+/// The points only a fault reaches: a payload read answered with an AXI error
+/// (`status.dma_error`), a descriptor with a reserved bit set (`status.reserved_bits`), a
+/// descriptor fetch and a completion write answered with an error (`err.desc_fetch`,
+/// `err.cpl_write`, each followed by the host's recovery reset), and a reset in the middle
+/// of the traffic.
+fn faults_and_resets() -> Scenario {
+    let mut sc = Scenario::builtin_default();
+    sc.sends[1].fault = Some(Fault::PayloadRead);
+    sc.sends[3].fault = Some(Fault::ReservedBits);
+    sc.sends[6].fault = Some(Fault::DescRead);
+    sc.env.cq_write_error_batch = Some(4);
+    sc.env.resets = vec![1500];
     sc
 }
 
@@ -299,6 +301,18 @@ fn the_regression_hits_every_coverage_point() {
     let c = run(sc);
     // 12 descriptors through an 8-entry ring: index 0 fetched again once.
     assert_eq!(c.count(Point::TxRingWrap), 1, "{}", c.table());
+    let mut sc = faults_and_resets();
+    sc.config.data_width = first;
+    let c = run(sc);
+    for p in [
+        Point::StatusDmaError,
+        Point::StatusReservedBits,
+        Point::ErrDescFetch,
+        Point::ErrCplWrite,
+        Point::ResetDuringTraffic,
+    ] {
+        assert!(c.count(p) >= 1, "{}\n{}", p.name(), c.table());
+    }
     total.merge(&sticky_err_bits(first).expect("the width is built"));
 
     let not_built: Vec<Point> = [64, 128, 256, 512]
@@ -307,14 +321,6 @@ fn the_regression_hits_every_coverage_point() {
         .filter_map(Point::of_width)
         .collect();
     println!("{}", total.table());
-    println!(
-        "needs fault injection (not required): {}",
-        NEEDS_FAULT_INJECTION
-            .iter()
-            .map(|p| p.name())
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
     println!(
         "data widths not Verilated in this build (not required): {}",
         not_built
@@ -326,7 +332,7 @@ fn the_regression_hits_every_coverage_point() {
     let missed: Vec<&str> = total
         .unhit()
         .into_iter()
-        .filter(|p| !NEEDS_FAULT_INJECTION.contains(p) && !not_built.contains(p))
+        .filter(|p| !not_built.contains(p))
         .map(Point::name)
         .collect();
     assert!(
@@ -334,5 +340,5 @@ fn the_regression_hits_every_coverage_point() {
         "coverage points not hit: {missed:?}\n{}",
         total.table()
     );
-    assert_eq!(total.runs, widths.len() as u64 + 3);
+    assert_eq!(total.runs, widths.len() as u64 + 4);
 }
