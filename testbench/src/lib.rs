@@ -17,6 +17,10 @@
 //! * [`pcap`], [`completions`], [`report`]: output files and text.
 //! * [`waveform`]: whole-run dumps and mismatch windows with their GTKWave save files.
 //! * [`inject`]: a model with one deliberate difference, to try the mismatch workflow.
+//! * [`mutants`]: deliberate RTL bugs the lockstep regression must catch (`txoe-mutants`).
+//! * [`soak`]: many generated scenarios back to back (`txoe soak`).
+//! * [`strategy`]: proptest strategies for whole scenarios, and a lockstep property run
+//!   that writes the shrunk failing scenario as a file `txoe run` replays.
 //!
 //! [`run_scenario`] runs one scenario, in lockstep with the Verilated RTL or on the model
 //! alone; [`run_scenario_with`] with another model in the model's place.
@@ -30,11 +34,14 @@ pub mod host;
 pub mod inject;
 pub mod mac;
 pub mod memory;
+pub mod mutants;
 pub mod payload;
 pub mod pcap;
 pub mod report;
 pub mod scenario;
 pub mod scoreboard;
+pub mod soak;
+pub mod strategy;
 pub mod waveform;
 
 use std::path::PathBuf;

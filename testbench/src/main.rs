@@ -11,7 +11,7 @@ use std::process::ExitCode;
 use clap::error::ErrorKind;
 use clap::{Args, CommandFactory, Parser, Subcommand};
 use txoe_cosim::{ProbedDevice, TraceFormat};
-use txoe_testbench::inject::Injected;
+use txoe_testbench::inject::{Injected, Trigger};
 use txoe_testbench::report::{faults_text, report_text, summary_line, waveform_text};
 use txoe_testbench::scenario::{GenKnobs, Scenario};
 use txoe_testbench::{
@@ -35,6 +35,37 @@ enum Cmd {
     Run(Box<RunArgs>),
     /// Print a scenario as JSON: the built-in default, or the one --seed generates.
     Scenario(ScenarioArgs),
+    /// Run generated scenarios back to back in lockstep until --sends (or --minutes) are
+    /// done or one fails.
+    Soak(SoakArgs),
+}
+
+#[derive(Args, Debug)]
+struct SoakArgs {
+    /// Total sends to run.
+    #[arg(long, default_value_t = 1_000_000)]
+    sends: u64,
+    /// Sends per generated scenario.
+    #[arg(long, default_value_t = 1000)]
+    sends_per_run: usize,
+    /// Seed of the first scenario (the next ones count up).
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// DATA_W of the scenarios.
+    #[arg(long, default_value_t = 64)]
+    data_width: u32,
+    /// Stop after this many minutes (after the run in progress).
+    #[arg(long)]
+    minutes: Option<f64>,
+    /// Where a failing scenario and its waveform window go.
+    #[arg(long, value_name = "DIR", default_value = "txoe-soak")]
+    out_dir: PathBuf,
+    /// Run the model alone.
+    #[arg(long)]
+    model_only: bool,
+    /// Seconds between progress lines.
+    #[arg(long, value_name = "S", default_value_t = 10)]
+    progress: u64,
 }
 
 #[derive(Args, Debug)]
@@ -107,10 +138,11 @@ struct RunArgs {
     /// Write no mismatch window.
     #[arg(long)]
     no_window: bool,
-    /// Make the model differ from the RTL on frame N (0-based): the lowest bit of its IPv4
-    /// ID flipped in the model's output, to see what a mismatch looks like.
-    #[arg(long, value_name = "N")]
-    inject_mismatch: Option<u64>,
+    /// Make the model differ from the RTL, to see what a mismatch looks like: N (0-based)
+    /// flips the lowest bit of frame N's IPv4 ID in the model's output; `ipv6-vlan` that
+    /// of the hop limit of every IPv6 frame behind an 802.1Q tag.
+    #[arg(long, value_name = "N|ipv6-vlan")]
+    inject_mismatch: Option<Trigger>,
     #[command(flatten)]
     gen: GenArgs,
     /// Cycle budget (default: env.max_cycles, or a generous bound from the sends).
@@ -228,7 +260,7 @@ fn run(a: &RunArgs) -> ExitCode {
     let inject = a.inject_mismatch;
     let make_model = move |sc: &Scenario| -> Box<dyn ProbedDevice> {
         match inject {
-            Some(frame) => Box::new(Injected::new(engine_for(sc), frame)),
+            Some(t) => Box::new(Injected::with_trigger(engine_for(sc), t)),
             None => Box::new(engine_for(sc)),
         }
     };
@@ -296,10 +328,44 @@ fn print_scenario(a: &ScenarioArgs) -> ExitCode {
     }
 }
 
+fn soak(a: &SoakArgs) -> ExitCode {
+    use txoe_testbench::soak::{soak, summary_line, SoakConfig};
+    let c = SoakConfig {
+        sends: a.sends,
+        sends_per_run: a.sends_per_run.max(1),
+        first_seed: a.seed,
+        data_width: a.data_width,
+        time_limit: a.minutes.map(|m| std::time::Duration::from_secs_f64(m.max(0.0) * 60.0)),
+        out_dir: a.out_dir.clone(),
+        model_only: a.model_only,
+        progress_every: std::time::Duration::from_secs(a.progress),
+    };
+    match soak(&c, |line| eprintln!("{line}")) {
+        Ok((t, None)) => {
+            println!("{}", summary_line(&c, &t, false));
+            ExitCode::SUCCESS
+        }
+        Ok((t, Some(f))) => {
+            print!("{}", f.report);
+            match &f.scenario_file {
+                Ok(p) => println!("scenario of seed {}: {}\nreproduce: txoe run {}", f.seed, p.display(), p.display()),
+                Err(e) => println!("scenario of seed {} not written: {e}", f.seed),
+            }
+            println!("{}", summary_line(&c, &t, true));
+            ExitCode::from(1)
+        }
+        Err(e) => {
+            eprintln!("txoe: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match &cli.cmd {
         Cmd::Run(a) => run(a),
         Cmd::Scenario(a) => print_scenario(a),
+        Cmd::Soak(a) => soak(a),
     }
 }
