@@ -166,3 +166,48 @@ fn a_forced_divergence_shrinks_to_one_connection_and_one_send_that_the_cli_repla
         .unwrap();
     assert_eq!(ok.status.code(), Some(0), "{}", String::from_utf8_lossy(&ok.stdout));
 }
+
+/// A failing case's generator seed lands in the campaign's regression file (in the
+/// repository for the lockstep tests) and the next run replays it first.
+#[test]
+fn a_failing_case_is_kept_in_the_regression_file_and_replayed_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("proptest-regressions/random/model.txt");
+    let mut c = Campaign {
+        name: "model".into(),
+        cases: 100,
+        seed: Some(1),
+        regressions: Some(file.clone()),
+        shrunk_dir: dir.path().join("shrunk"),
+        max_shrink_iters: 1000,
+    };
+    // A property of the scenario alone: fails when a send is longer than 9000 bytes.
+    let results = std::cell::RefCell::new(Vec::new());
+    let property = |sc: &Scenario| {
+        let r = match sc.sends.iter().find(|s| s.len > 9000) {
+            Some(s) => Err(format!("send of {} bytes", s.len)),
+            None => Ok(()),
+        };
+        results.borrow_mut().push((sc.clone(), r.is_ok()));
+        r
+    };
+    let Err(CampaignFailure::Failed(first)) = strategy::check(&c, strategy::scenario(64), property) else {
+        panic!("no send over 9000 bytes in 100 cases")
+    };
+    // Shrunk to the one send that matters.
+    assert_eq!(first.scenario.sends.len(), 1);
+    assert!(first.scenario.sends[0].len > 9000);
+    assert_eq!(first.scenario.connections.len(), 1);
+    let text = std::fs::read_to_string(&file).expect("the regression file was written");
+    assert!(text.lines().any(|l| l.starts_with("cc ")), "{text}");
+    // The case that failed before shrinking.
+    let failed_case = results.borrow().iter().find(|(_, ok)| !ok).unwrap().0.clone();
+    assert!(first.path.as_ref().is_some_and(|p| p.starts_with(std::fs::canonicalize(dir.path()).unwrap())));
+    // Another generator seed: the persisted case comes first, and fails.
+    c.seed = Some(2);
+    results.borrow_mut().clear();
+    let again = strategy::check(&c, strategy::scenario(64), property);
+    assert!(matches!(again, Err(CampaignFailure::Failed(_))));
+    let replayed = results.borrow()[0].clone();
+    assert_eq!(replayed, (failed_case, false), "the first case run is the persisted failure");
+}

@@ -157,7 +157,7 @@ fn table(rows: &[Row], regs: usize) -> String {
     }
     let pct = if tried == 0 { 0.0 } else { 100.0 * killed as f64 / tried as f64 };
     s.push_str(&format!(
-        "\nkilled {killed} of {tried} mutants ({pct:.0} %), {} not tried; {regs} regression scenarios; {:.0} s\n",
+        "\nkilled {killed} of {tried} mutants ({pct:.0} %), {} with a build or run error; {regs} regression scenarios; {:.0} s\n",
         rows.len() - tried,
         rows.iter().map(|r| r.secs).sum::<f64>()
     ));
@@ -239,22 +239,26 @@ fn main() -> ExitCode {
         let log = work.join(format!("build-{}.log", m.name));
         let built = copy_rtl(&rtl, &copy).and_then(|_| apply(m, &copy)).and_then(|_| build(&root, &copy, &target, &log));
         let mut runs = 0;
-        let result = built.map(|txoe| {
+        // A run that could not start or gave no verdict is an error of the harness, not a
+        // kill.
+        let result = built.and_then(|txoe| {
             for r in &regs {
                 runs += 1;
                 let v = run_one(&txoe, &root, r, limit);
                 eprintln!("[mutants]   {:<40} {v:?}", r.name);
-                if v != Verdict::Passed {
-                    return Some((r.name.clone(), v));
+                match v {
+                    Verdict::Passed => {}
+                    Verdict::Error(e) => return Err(format!("{}: {e}", r.name)),
+                    v => return Ok(Some((r.name.clone(), v))),
                 }
             }
-            None
+            Ok(None)
         });
         let row = Row { mutant: *m, result, runs, secs: start.elapsed().as_secs_f64() };
         match &row.result {
             Ok(Some((by, v))) => eprintln!("[mutants] {} killed by {by}: {v:?}", m.name),
             Ok(None) => eprintln!("[mutants] {} SURVIVED all {} scenarios", m.name, regs.len()),
-            Err(e) => eprintln!("[mutants] {} not tried: {e}", m.name),
+            Err(e) => eprintln!("[mutants] {} error: {e}", m.name),
         }
         rows.push(row);
     }
