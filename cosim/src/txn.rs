@@ -600,6 +600,42 @@ mod tests {
         (0..lanes).filter(|&l| strobe >> l & 1 == 1).map(|l| bus_byte(data, l)).collect()
     }
 
+    fn tcp_frame(ttl: u8, payload: &[u8]) -> Vec<u8> {
+        let b = etherparse::PacketBuilder::ethernet2([2, 0, 0, 0, 0, 1], [2, 0, 0, 0, 0, 2])
+            .ipv4([10, 0, 0, 1], [10, 0, 0, 2], ttl)
+            .tcp(40000, 80, 1, 1000);
+        let mut v = Vec::new();
+        b.write(&mut v, payload).unwrap();
+        v
+    }
+
+    #[test]
+    fn equal_frames_count_as_compared_only_when_they_decode() {
+        let f = tcp_frame(64, b"abcdef");
+        let mut out = Vec::new();
+        assert!(diff_frame(0, &f, &f.clone(), &mut out));
+        assert!(out.is_empty());
+        let junk = vec![0u8; 10];
+        assert!(!diff_frame(1, &junk, &junk.clone(), &mut out));
+        assert!(out.is_empty());
+    }
+
+    #[test]
+    fn differing_frames_are_still_diffed_field_by_field() {
+        let (m, r) = (tcp_frame(64, b"abcdef"), tcp_frame(63, b"abcdef"));
+        let mut out = Vec::new();
+        assert!(diff_frame(3, &m, &r, &mut out));
+        let fields: Vec<&str> = out.iter().map(|d| d.field.as_str()).collect();
+        assert!(fields.contains(&"ipv4.ttl"), "{fields:?}");
+        assert!(out.iter().all(|d| d.transaction == "frame=3"));
+        // a payload byte alone: the TCP checksum covers it, so that header field differs
+        let (m, r) = (tcp_frame(64, b"abcdef"), tcp_frame(64, b"abcdxf"));
+        let mut out = Vec::new();
+        assert!(diff_frame(4, &m, &r, &mut out));
+        let fields: Vec<&str> = out.iter().map(|d| d.field.as_str()).collect();
+        assert_eq!(fields, ["tcp.checksum"]);
+    }
+
     #[test]
     fn push_lanes_takes_exactly_the_strobed_lanes() {
         let mut data: Bus = [0; MAX_DATA_WORDS];
