@@ -518,6 +518,7 @@ fn write_ffi_table(out: &Path, variants: &[(u32, bool)]) {
                  fn {n}_trace_open(p: *mut c_void, path: *const c_char, err: *mut c_char, err_len: usize) -> c_int;\n    \
                  fn {n}_trace_close(p: *mut c_void);\n    \
                  fn {n}_cycle(p: *mut c_void, inp: *const Inputs, exp: *const Expected, out: *mut Outputs) -> c_int;\n    \
+                 fn {n}_replay(p: *mut c_void, ins: *const Inputs, n: usize, outs: *mut Outputs) -> usize;\n    \
                  fn {n}_error(p: *const c_void) -> *const c_char;\n    \
                  fn {n}_free(p: *mut c_void);"
             );
@@ -539,6 +540,7 @@ fn write_ffi_table(out: &Path, variants: &[(u32, bool)]) {
             s,
             "    Backend {{ data_w: {w}, format: TraceFormat::{format}, new: {n}_new, \
              trace_open: {n}_trace_open, trace_close: {n}_trace_close, cycle: {n}_cycle, \
+             replay: {n}_replay, \
              error: {n}_error, free: {n}_free }},"
         );
     }

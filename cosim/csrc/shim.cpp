@@ -6,7 +6,7 @@
 //   TXOE_FN_PREFIX  prefix of the exported functions (e.g. txoe_w64_, txoe_w64_vcd_)
 //   TXOE_TRACE_VCD  defined for a model Verilated with --trace (VCD), else --trace-fst
 //   TXOE_SYMS_H     optional: the model's __Syms header, quoted (ports accessed on the root)
-// and exports <prefix>{new,trace_open,trace_close,cycle,error,free}. Everything else has
+// and exports <prefix>{new,trace_open,trace_close,cycle,replay,error,free}. Everything else has
 // internal linkage, so several models link into one library.
 //
 // Time. Cycle c is c ns: the simulation time ($time in the RTL) is c ns while cycle c is
@@ -377,6 +377,45 @@ int TXOE_FN(cycle)(void* p, const TxoeInputs* in, const TxoeExpected* exp, TxoeO
         return 1;
     }
     return 0;
+}
+
+// The reference loop a plain C++ Verilator testbench runs: for each of `n` recorded
+// input vectors, set the inputs, eval with clk low, read the outputs into `outs[i]`,
+// raise clk, eval; all in C++ within this one call, untraced. It clocks exactly as `cycle`
+// does without a trace, so replaying the inputs a Rust run drove reproduces that run's
+// outputs. A trace, if open, misses these cycles. Returns the cycles clocked: `n`, or fewer when the model stopped on an error
+// (see <prefix>error).
+size_t TXOE_FN(replay)(void* p, const TxoeInputs* ins, size_t n, TxoeOutputs* outs) {
+    Instance* s = static_cast<Instance*>(p);
+    if (!s->error.empty()) return 0;
+    Model* t = s->top.get();
+    VerilatedContext* ctx = s->ctx.get();
+    size_t i = 0;
+    try {
+        Verilated::threadContextp(ctx);
+        auto& io = ports(t);
+        io.trace_on = 0;
+        uint64_t c = s->cycle;
+        for (; i < n; ++i, ++c) {
+            drive(&io, &ins[i]);
+            ctx->time(kSimPerCycle * c);
+            io.clk = 0;
+            t->eval();
+            sample(&io, &outs[i]);
+            io.clk = 1;
+            ctx->time(kSimPerCycle * (c + 1));
+            t->eval();
+        }
+    } catch (const TxoeVlFatal& e) {
+        s->error = e.message;
+    } catch (const std::exception& e) {
+        s->error = e.what();
+    } catch (...) {
+        s->error = "unknown C++ exception in eval";
+    }
+    s->cycle += i;
+    txoe_vl_output_flush();
+    return i;
 }
 
 // The error that stopped the instance, or null.

@@ -62,6 +62,8 @@ pub enum RtlError {
     AbiMismatch(String),
     #[error("the Verilated model could not be built: {0}")]
     Construct(String),
+    #[error("replay runs on untraced instances only (a trace would miss the replayed cycles)")]
+    ReplayTraced,
     #[error("the RTL stopped at cycle {cycle}: {message}")]
     Stopped { cycle: u64, message: String },
 }
@@ -74,6 +76,7 @@ struct Backend {
     trace_open: unsafe extern "C" fn(*mut c_void, *const c_char, *mut c_char, usize) -> c_int,
     trace_close: unsafe extern "C" fn(*mut c_void),
     cycle: unsafe extern "C" fn(*mut c_void, *const Inputs, *const Expected, *mut Outputs) -> c_int,
+    replay: unsafe extern "C" fn(*mut c_void, *const Inputs, usize, *mut Outputs) -> usize,
     error: unsafe extern "C" fn(*const c_void) -> *const c_char,
     free: unsafe extern "C" fn(*mut c_void),
 }
@@ -246,6 +249,32 @@ impl Rtl {
             return Err(self.record_stop());
         }
         self.cycles += 1;
+        Ok(())
+    }
+
+    /// Clock one cycle per element of `inputs`, writing what the RTL showed on each into
+    /// `outputs` (same length), in one call into C++ that loops over them the way a plain
+    /// C++ Verilator testbench does: no Rust and no FFI crossing per cycle. The clocking is
+    /// that of [`Rtl::cycle_into`], so replaying the inputs a run drove reproduces its
+    /// outputs. The reference for how fast a harness can drive this RTL (see the `cycles`
+    /// benchmark). Refused on an instance with a trace (whose dump would miss the cycles).
+    pub fn replay(&mut self, inputs: &[Inputs], outputs: &mut [Outputs]) -> Result<(), RtlError> {
+        assert_eq!(inputs.len(), outputs.len(), "replay: one Outputs per Inputs");
+        if self.stopped.is_some() {
+            return Err(self.stopped_error());
+        }
+        if self.traced {
+            return Err(RtlError::ReplayTraced);
+        }
+        // SAFETY: `handle` is live; the shim reads `inputs.len()` Inputs and writes as many
+        // Outputs, both `#[repr(C)]` with the layout `check_layout` verified.
+        let done = unsafe {
+            (self.backend.replay)(self.handle.as_ptr(), inputs.as_ptr(), inputs.len(), outputs.as_mut_ptr())
+        };
+        self.cycles += done as u64;
+        if done != inputs.len() {
+            return Err(self.record_stop());
+        }
         Ok(())
     }
 
