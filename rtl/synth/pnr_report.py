@@ -107,8 +107,17 @@ def main():
         report["xc7_core"] = xc7_counts(xc7)
     runs = {}
     for speed in speeds:
-        for path in sorted(glob.glob(os.path.join(out, "report_s%d_seed*.json" % speed))):
-            seed = int(re.search(r"seed(\d+)", path).group(1))
+        for log in sorted(glob.glob(os.path.join(out, "pnr_s%d_seed*.log" % speed))):
+            seed = int(re.search(r"seed(\d+)", log).group(1))
+            # nextpnr prints Max frequency after placement (estimated routing) and again
+            # after routing; a run that did not finish still has the first.
+            est = re.findall(r"Max frequency for clock .*?: ([0-9.]+) MHz", open(log).read())
+            path = os.path.join(out, "report_s%d_seed%d.json" % (speed, seed))
+            if not os.path.exists(path):
+                runs.setdefault(str(speed), []).append({
+                    "seed": seed, "fmax_mhz": None, "routed": False,
+                    "fmax_post_place_estimate_mhz": float(est[0]) if est else None})
+                continue
             rep = json.load(open(path))
             fmax = rep.get("fmax", {})
             achieved = min(v["achieved"] for v in fmax.values()) if fmax else None
@@ -117,6 +126,8 @@ def main():
                     for k, v in rep.get("utilization", {}).items() if v.get("used")}
             runs.setdefault(str(speed), []).append({
                 "seed": seed, "fmax_mhz": round(achieved, 2) if achieved else None,
+                "routed": True,
+                "fmax_post_place_estimate_mhz": float(est[0]) if est else None,
                 "meets": achieved is not None and achieved >= freq,
                 "utilisation": util, "critical_path": crit_path(rep)})
     report["pnr"] = {}
@@ -134,7 +145,9 @@ def main():
         parts.append("core LUT4=%d CCU2C=%d FF=%d DP16KD=%d DPR16X4=%d" % (
             core["LUT4"], core["CCU2C"], core["FF"], core["DP16KD"], core["DPR16X4"]))
     for speed, r in sorted(report["pnr"].items()):
-        seeds = "/".join("%.1f" % x["fmax_mhz"] if x["fmax_mhz"] else "fail" for x in r["runs"])
+        seeds = "/".join("%.1f" % x["fmax_mhz"] if x["fmax_mhz"]
+                         else "~%.1f unrouted" % x["fmax_post_place_estimate_mhz"]
+                         if x.get("fmax_post_place_estimate_mhz") else "fail" for x in r["runs"])
         parts.append("speed %s Fmax %s MHz (best %s, %s %.2f)" % (
             speed, seeds, r["best_fmax_mhz"], "meets" if r["meets"] else "misses", freq))
     if "xc7_core" in report:
