@@ -171,6 +171,97 @@ module txoe_top #(
   logic unused_ok;
   assign unused_ok = ^{m_axi_rlast, s_axil_wstrb};
 
+  // Assertions //
+`ifndef SYNTHESIS
+  // AXI master channels: once valid is high it stays high, with the same payload, until
+  // the handshake (AXI4 A3.2.1, AXI4-Stream 2.2.1).
+  localparam int unsigned AwW = 64 + 8 + 3 + 2;
+  localparam int unsigned WW  = DATA_W + DATA_W / 8 + 1;
+  localparam int unsigned TxW = DATA_W + DATA_W / 8 + 1;
+  logic           chk_q;                     // last cycle was out of reset
+  logic           aw_hold_q, w_hold_q, ar_hold_q, tx_hold_q;
+  logic [AwW-1:0] aw_q, ar_q;
+  logic [WW-1:0]  w_q;
+  logic [TxW-1:0] tx_q;
+  logic [AwW-1:0] aw_now, ar_now;
+  logic [WW-1:0]  w_now;
+  logic [TxW-1:0] tx_now;
+  assign aw_now = {m_axi_awaddr, m_axi_awlen, m_axi_awsize, m_axi_awburst};
+  assign ar_now = {m_axi_araddr, m_axi_arlen, m_axi_arsize, m_axi_arburst};
+  assign w_now  = {m_axi_wdata, m_axi_wstrb, m_axi_wlast};
+  assign tx_now = {m_axis_tx_tdata, m_axis_tx_tkeep, m_axis_tx_tlast};
+  always_ff @(posedge clk) begin
+    chk_q     <= !rst;
+    aw_hold_q <= m_axi_awvalid && !m_axi_awready;
+    w_hold_q  <= m_axi_wvalid && !m_axi_wready;
+    ar_hold_q <= m_axi_arvalid && !m_axi_arready;
+    tx_hold_q <= m_axis_tx_tvalid && !m_axis_tx_tready;
+    aw_q <= aw_now;
+    ar_q <= ar_now;
+    w_q  <= w_now;
+    tx_q <= tx_now;
+    if (!rst && chk_q) begin
+      AwStable_A: assert (!aw_hold_q || (m_axi_awvalid && aw_now == aw_q))
+        else $error("AW channel changed or dropped valid before awready (instance %m)");
+      WStable_A: assert (!w_hold_q || (m_axi_wvalid && w_now == w_q))
+        else $error("W channel changed or dropped valid before wready (instance %m)");
+      ArStable_A: assert (!ar_hold_q || (m_axi_arvalid && ar_now == ar_q))
+        else $error("AR channel changed or dropped valid before arready (instance %m)");
+      TxStable_A: assert (!tx_hold_q || (m_axis_tx_tvalid && tx_now == tx_q))
+        else $error("TX stream changed or dropped tvalid before tready (instance %m)");
+    end
+  end
+
+  // Every frame on the TX stream: an IPv4 header has DF set (and MF clear, offset 0) and
+  // an ID in the upper half (0x8000..0xFFFF); an IPv6 fragment header has offset 0, M
+  // clear and an identification in the upper half. The monitor collects each frame's
+  // first HdrMaxBytes bytes and checks them on the cycle after its last beat.
+  logic [7:0]  mon_b_q [HdrMaxBytes];
+  logic [31:0] mon_pos_q;
+  logic        mon_check_q;
+  always_ff @(posedge clk) begin
+    if (rst) begin
+      mon_pos_q   <= '0;
+      mon_check_q <= 1'b0;
+    end else begin
+      mon_check_q <= tx_beat && m_axis_tx_tlast;
+      if (tx_beat) begin
+        for (int j = 0; j < DATA_W / 8; j++) begin
+          if (mon_pos_q + 32'(j) < 32'(HdrMaxBytes))
+            mon_b_q[mon_pos_q + 32'(j)] <= m_axis_tx_tdata[j*8 +: 8];
+        end
+        mon_pos_q <= m_axis_tx_tlast ? '0 : mon_pos_q + 32'(DATA_W / 8);
+      end
+    end
+  end
+  always_ff @(posedge clk) begin
+    int unsigned l3;
+    logic [15:0] etype;
+    if (!rst && mon_check_q) begin
+      l3    = {mon_b_q[12], mon_b_q[13]} == 16'h8100 ? 18 : 14;
+      etype = {mon_b_q[l3 - 2], mon_b_q[l3 - 1]};
+      if (etype == 16'h0800) begin
+        Ipv4Df_A: assert (mon_b_q[l3 + 6] == 8'h40 && mon_b_q[l3 + 7] == 8'h00)
+          else $error("IPv4 frame sent with flags/offset 0x%02h%02h, not DF (instance %m)",
+                      mon_b_q[l3 + 6], mon_b_q[l3 + 7]);
+        Ipv4IdUpper_A: assert (mon_b_q[l3 + 4][7])
+          else $error("IPv4 frame sent with ID 0x%02h%02h, outside 0x8000..0xFFFF (instance %m)",
+                      mon_b_q[l3 + 4], mon_b_q[l3 + 5]);
+      end else if (etype == 16'h86DD && mon_b_q[l3 + 6] == 8'd44) begin
+        Ipv6FragHdr_A: assert (mon_b_q[l3 + 42] == 8'h00 && mon_b_q[l3 + 43] == 8'h00)
+          else $error("IPv6 fragment header with offset/M 0x%02h%02h (instance %m)",
+                      mon_b_q[l3 + 42], mon_b_q[l3 + 43]);
+        Ipv6FragIdUpper_A: assert (mon_b_q[l3 + 44][7])
+          else $error("IPv6 fragment ID 0x%02h%02h%02h%02h outside the upper half (instance %m)",
+                      mon_b_q[l3 + 44], mon_b_q[l3 + 45], mon_b_q[l3 + 46], mon_b_q[l3 + 47]);
+      end else begin
+        EtherType_A: assert (etype == 16'h86DD)
+          else $error("frame sent with EtherType 0x%04h (instance %m)", etype);
+      end
+    end
+  end
+`endif
+
 endmodule
 
 `resetall

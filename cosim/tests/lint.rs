@@ -81,3 +81,20 @@ fn lockstep_wrapper_lints_clean_at_every_width() {
         }
     }
 }
+
+/// The place-and-route harness (`rtl/synth/txoe_pnr_wrap.sv`, docs/fpga.md) lints clean
+/// around the RTL: its port slices must cover every port of `txoe_top` exactly.
+#[test]
+fn pnr_harness_lints_clean_at_every_width() {
+    let rtl = rtl_dir();
+    for w in WIDTHS {
+        let mut cmd = Command::new("verilator");
+        cmd.current_dir(&rtl)
+            .args(["--lint-only", "-Wall", "--top-module", "txoe_pnr_wrap", &format!("-GDATA_W={w}"), "lint.vlt"])
+            .args(rtl_files())
+            .arg("synth/txoe_pnr_wrap.sv");
+        if !lint(cmd, &format!("harness lint at DATA_W={w}")) {
+            return;
+        }
+    }
+}
