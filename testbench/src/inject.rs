@@ -89,7 +89,8 @@ impl<D: Device> Device for Injected<D> {
     fn cycle(&mut self, inp: &Inputs) -> Outputs {
         let mut out = self.inner.cycle(inp);
         if inp.rst {
-            self.frames = 0;
+            // Frames are numbered over the whole run, as the mismatch report numbers
+            // them; a frame cut by the reset is not one.
             self.beat = 0;
             self.head = [0; HEAD];
             return out;
