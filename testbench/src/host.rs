@@ -27,7 +27,12 @@
 //! Each consumed batch is checked against the close rules: no IMMEDIATE completion before
 //! its end, no more than `min(MAX_BATCH, CQ size − 1)` entries, no wrap past the CQ's end
 //! or a 4 KiB boundary, and the reason its size and position imply (see
-//! `Host::close_batch`).
+//! [`crate::driver::cq::BatchRules`]).
+//!
+//! What the host writes and how it decodes is the shared driver's ([`crate::driver`]):
+//! the register sequence, the descriptor encoding, the CQ cursor (index and phase) and
+//! the batch rules, the read-back list. This module adds the cycle-level AXI4-Lite
+//! master, the posting and consuming times, and the scoreboard.
 //!
 //! The AXI4-Lite master runs one transaction at a time. A write raises `awvalid` and
 //! `wvalid` together, drops each on its own handshake, and holds `bready` high until the
@@ -40,13 +45,15 @@ use std::collections::VecDeque;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use txoe_cosim::EnvError;
-use txoe_model::layout::{
-    CloseReason, CompletionEntry, Descriptor, CPL_BYTES, DESC_BYTES, MAX_SEND_LEN,
-};
+use txoe_model::layout::{CloseReason, CompletionEntry, CPL_BYTES, MAX_SEND_LEN};
 use txoe_model::ports::{Inputs, Outputs};
 use txoe_model::regs;
 
+use crate::bringup::cqdump::CqDump;
+use crate::bringup::regfile::RegisterFile;
 use crate::completions::Batch;
+use crate::driver::cq::{BatchRules, CqCursor};
+use crate::driver::{self, Setup};
 use crate::mac::{Frame, MacSink};
 use crate::memory::AxiMemory;
 use crate::payload::{
@@ -146,12 +153,12 @@ pub struct Host {
     /// `(at_cycle, buf_offset)` of each send.
     plan: Vec<(u64, u16)>,
     seed: u64,
+    setup: Setup,
     tx_size: u32,
     cq_size: u32,
     lag: u64,
     jitter: u64,
     rng: ChaCha8Rng,
-    max_batch: usize,
 
     ops: VecDeque<Op>,
     lite: Lite,
@@ -164,20 +171,22 @@ pub struct Host {
     completed: u64,
     payload_buf: Vec<u8>,
 
-    cq_head: u32,
-    cq_phase: bool,
-    scan_idx: u32,
-    scan_phase: bool,
+    /// The consumer's CQ head, and how far the host has looked ahead.
+    cq: CqCursor,
+    scan: CqCursor,
     /// First-seen cycle and consumer lag of each entry from the CQ head up to the scan
     /// index.
     seen: VecDeque<(u64, u64)>,
     last_commits: u64,
     rescan: bool,
 
-    cur_batch: Vec<CompletionEntry>,
-    cur_batch_sends: Vec<u64>,
-    batch_first: u32,
+    rules: BatchRules,
     batches: Vec<Batch>,
+    /// Raw bytes of every entry consumed, in ring order (the CQ dump).
+    cq_log: Vec<[u8; CPL_BYTES]>,
+    /// Names of the read-back registers by address, and the values read.
+    read_back_names: std::collections::HashMap<u32, String>,
+    registers: RegisterFile,
 
     scoreboard: Scoreboard,
     keep_frames: bool,
@@ -190,36 +199,18 @@ pub struct Host {
 impl Host {
     pub fn new(sc: &Scenario, keep_frames: bool) -> Self {
         let cfg = &sc.config;
+        let setup = Setup::from_scenario(sc, TX_RING_BASE, CQ_BASE);
         let mut ops = VecDeque::new();
         ops.push_back(Op::Read {
             addr: regs::ID,
             what: "ID".into(),
             want: regs::ID_VALUE,
         });
-        for c in &sc.connections {
-            for (w, v) in c.to_context().to_words().iter().enumerate() {
-                ops.push_back(Op::Write {
-                    addr: regs::ctx_addr(u32::from(c.id), w as u32),
-                    data: *v,
-                });
-            }
-        }
-        let w = |addr, data| Op::Write { addr, data };
-        ops.extend([
-            w(regs::MTU, cfg.mtu),
-            w(regs::MAX_BATCH, cfg.max_batch),
-            w(regs::TIMEOUT, cfg.timeout_cycles),
-            w(regs::IPV4_ID, u32::from(cfg.ipv4_id_start)),
-            w(regs::IPV6_ID, cfg.ipv6_id_start),
-            w(regs::TX_BASE_LO, TX_RING_BASE as u32),
-            w(regs::TX_BASE_HI, (TX_RING_BASE >> 32) as u32),
-            w(regs::TX_LOG2, cfg.tx_ring_log2),
-            w(regs::CQ_BASE_LO, CQ_BASE as u32),
-            w(regs::CQ_BASE_HI, (CQ_BASE >> 32) as u32),
-            w(regs::CQ_LOG2, cfg.cq_log2),
-            w(regs::IRQ_MASK, cfg.irq_mask),
-            w(regs::CTRL, regs::CTRL_ENABLE),
-        ]);
+        ops.extend(
+            driver::bring_up_writes(&setup)
+                .into_iter()
+                .map(|(addr, data)| Op::Write { addr, data }),
+        );
         Host {
             sends: Scoreboard::send_infos(sc),
             plan: sc
@@ -228,12 +219,15 @@ impl Host {
                 .map(|s| (s.at_cycle, s.buf_offset))
                 .collect(),
             seed: sc.env.seed,
+            cq: setup.cq_cursor(),
+            scan: setup.cq_cursor(),
+            rules: setup.batch_rules(),
+            setup,
             tx_size: cfg.tx_ring_size(),
             cq_size: cfg.cq_size(),
             lag: sc.env.cq_consumer_lag,
             jitter: sc.env.cq_consumer_jitter,
             rng: env_rng(sc.env.seed, b"consumer"),
-            max_batch: cfg.max_batch as usize,
             ops,
             lite: Lite::Idle,
             tail_dirty: false,
@@ -243,17 +237,13 @@ impl Host {
             tx_tail: 0,
             completed: 0,
             payload_buf: Vec::new(),
-            cq_head: 0,
-            cq_phase: true,
-            scan_idx: 0,
-            scan_phase: true,
             seen: VecDeque::with_capacity(cfg.cq_size() as usize),
             last_commits: 0,
             rescan: false,
-            cur_batch: Vec::with_capacity(16),
-            cur_batch_sends: Vec::with_capacity(16),
-            batch_first: 0,
             batches: Vec::new(),
+            cq_log: Vec::new(),
+            read_back_names: Default::default(),
+            registers: RegisterFile::default(),
             scoreboard: Scoreboard::new(sc),
             keep_frames,
             archive: Vec::new(),
@@ -282,6 +272,16 @@ impl Host {
     }
     pub fn scoreboard(&self) -> &Scoreboard {
         &self.scoreboard
+    }
+
+    /// Every completion entry consumed, raw, in ring order, as a CQ dump.
+    pub fn cq_dump(&self) -> CqDump {
+        CqDump { base: CQ_BASE, log2: self.setup.cq_log2, entries: self.cq_log.clone() }
+    }
+
+    /// The registers read back at the end, by name (empty before the read-back).
+    pub fn register_file(&self) -> &RegisterFile {
+        &self.registers
     }
 
     /// Take the recorded batches and the frames checked so far.
@@ -460,6 +460,9 @@ impl Host {
                         ));
                     }
                     let got = out.s_axil_rdata;
+                    if let Some(name) = self.read_back_names.get(addr) {
+                        self.registers.values.insert(name.clone(), got);
+                    }
                     if got != *want {
                         return Err(Self::err(
                             cycle,
@@ -507,7 +510,7 @@ impl Host {
             self.head_dirty = false;
             self.lite = Lite::Write {
                 addr: regs::CQ_HEAD,
-                data: self.cq_head,
+                data: self.cq.index(),
                 aw_done: false,
                 w_done: false,
             };
@@ -532,36 +535,24 @@ impl Host {
                 fill_payload(self.seed, i as u64, &mut self.payload_buf);
                 mem.mem.write(addr, &self.payload_buf);
             }
-            let desc = Descriptor {
-                buf_addr: addr,
-                len: s.len,
-                conn: s.conn,
-                flags: flags(s),
-                cookie: s.cookie,
-                reserved: 0,
-            };
-            mem.mem.write(
-                TX_RING_BASE + DESC_BYTES as u64 * u64::from(self.tx_tail),
-                &desc.encode(),
-            );
+            let desc = driver::encode_descriptor(addr, s.len, s.conn, flags(s), s.cookie);
+            mem.mem.write(self.setup.desc_addr(self.tx_tail), &desc);
             self.tx_tail = (self.tx_tail + 1) % self.tx_size;
             self.tail_dirty = true;
             self.next_send += 1;
         }
     }
 
-    fn read_entry(mem: &AxiMemory, idx: u32) -> CompletionEntry {
+    fn read_raw(mem: &AxiMemory, at: &CqCursor) -> [u8; CPL_BYTES] {
         let mut b = [0u8; CPL_BYTES];
-        mem.mem
-            .read(CQ_BASE + CPL_BYTES as u64 * u64::from(idx), &mut b);
-        CompletionEntry::decode(&b)
+        mem.mem.read(at.addr(), &mut b);
+        b
     }
 
     /// Record the first-seen cycle of every new entry after the ones already seen.
     fn scan(&mut self, cycle: u64, mem: &AxiMemory) {
         while self.seen.len() < (self.cq_size - 1) as usize {
-            let e = Self::read_entry(mem, self.scan_idx);
-            if e.phase != self.scan_phase {
+            if self.scan.ready(&Self::read_raw(mem, &self.scan)).is_none() {
                 break;
             }
             let lag = if self.jitter == 0 {
@@ -570,11 +561,7 @@ impl Host {
                 self.lag + self.rng.gen_range(0..=self.jitter)
             };
             self.seen.push_back((cycle, lag));
-            self.scan_idx += 1;
-            if self.scan_idx == self.cq_size {
-                self.scan_idx = 0;
-                self.scan_phase = !self.scan_phase;
-            }
+            self.scan.advance();
         }
     }
 
@@ -590,14 +577,12 @@ impl Host {
                 break;
             }
             self.seen.pop_front();
-            let idx = self.cq_head;
-            let entry = Self::read_entry(mem, idx);
+            let idx = self.cq.index();
+            let raw = Self::read_raw(mem, &self.cq);
+            let entry = CompletionEntry::decode(&raw);
+            self.cq_log.push(raw);
             self.consume_entry(cycle, seen_at, idx, &entry, mem, mac)?;
-            self.cq_head += 1;
-            if self.cq_head == self.cq_size {
-                self.cq_head = 0;
-                self.cq_phase = !self.cq_phase;
-            }
+            self.cq.advance();
             self.head_dirty = true;
             self.rescan = true;
         }
@@ -626,119 +611,23 @@ impl Host {
         self.scoreboard
             .complete(send_idx, send, entry, mac, archive)
             .map_err(sb)?;
-        if send.immediate && !entry.end_of_batch {
-            return Err(Self::err(
-                cycle,
-                "batch",
-                format!(
-                    "completion of send {send_idx} (IMMEDIATE) at CQ index {idx} does not end its batch",
-                ),
-            ));
-        }
+        let immediate = send.immediate;
         mem.mem.free(buf_slot(send_idx), BUF_STRIDE);
         self.completed += 1;
-
-        if self.cur_batch.is_empty() {
-            self.batch_first = idx;
-        } else if idx == 0 {
-            return Err(Self::err(
-                cycle,
-                "batch",
-                format!(
-                    "batch {} wraps past the end of the CQ (starts at index {})",
-                    self.batches.len(),
-                    self.batch_first
-                ),
-            ));
+        match self.rules.push(idx, entry, immediate) {
+            Ok(Some(b)) => {
+                self.batches.push(Batch {
+                    index: self.batches.len() as u64,
+                    cycle: seen_at,
+                    first: b.first,
+                    reason: b.reason,
+                    entries: b.entries,
+                });
+                Ok(())
+            }
+            Ok(None) => Ok(()),
+            Err(e) => Err(Self::err(cycle, "batch", e.message)),
         }
-        self.cur_batch.push(*entry);
-        self.cur_batch_sends.push(send_idx);
-        let mx = self.effective_max_batch();
-        if self.cur_batch.len() > mx as usize {
-            return Err(Self::err(
-                cycle,
-                "batch",
-                format!(
-                    "batch {} has {} entries without end_of_batch, the effective limit is {mx} (max_batch {}, CQ of {})",
-                    self.batches.len(),
-                    self.cur_batch.len(),
-                    self.max_batch,
-                    self.cq_size
-                ),
-            ));
-        }
-        if !entry.end_of_batch && entry.reason != CloseReason::MaxBatch {
-            return Err(Self::err(
-                cycle,
-                "batch",
-                format!(
-                    "entry at CQ index {idx} is not the end of its batch but carries reason {}",
-                    entry.reason.name()
-                ),
-            ));
-        }
-        if entry.end_of_batch {
-            self.close_batch(cycle, seen_at)?;
-        }
-        Ok(())
-    }
-
-    /// `min(MAX_BATCH, CQ size − 1)`: the largest batch the engine may write.
-    fn effective_max_batch(&self) -> u32 {
-        (self.max_batch as u32).min(self.cq_size - 1)
-    }
-
-    /// Check a finished batch against the close rules (`docs/microarchitecture.md`, "The
-    /// close decision"). A batch closed by a size rule has exactly K entries and one
-    /// closed by the timeout fewer, so its reason follows from where it starts, its size
-    /// and whether its last completion is IMMEDIATE: IMMEDIATE → `immediate`; else ending
-    /// at the ring's end or a 4 KiB boundary → `ring_end`; else `min(MAX_BATCH, S − 1)`
-    /// entries → `max_batch`; else `timeout`. (IMMEDIATE completions inside a batch and
-    /// batches over the limit are caught entry by entry.)
-    fn close_batch(&mut self, cycle: u64, seen_at: u64) -> Result<(), EnvError> {
-        let k = self.cur_batch.len() as u32;
-        let last = self.cur_batch[k as usize - 1];
-        let index = self.batches.len() as u64;
-        let first = self.batch_first;
-        let bad = |m: String| Err(Self::err(cycle, "batch", format!("batch {index}: {m}")));
-        let page = (4096 / CPL_BYTES) as u32;
-        let to_end = (self.cq_size - first).min(page - ((CQ_BASE / CPL_BYTES as u64) as u32 + first) % page);
-        if k > to_end {
-            return bad(format!(
-                "{k} entries from CQ index {first} pass the ring's end ({}) or a 4 KiB boundary ({to_end} slots)",
-                self.cq_size
-            ));
-        }
-        let s = *self.cur_batch_sends.last().expect("non-empty batch");
-        let last_immediate = self.sends[s as usize].immediate;
-        let mx = self.effective_max_batch();
-        let want = if last_immediate {
-            CloseReason::Immediate
-        } else if k == to_end {
-            CloseReason::RingEnd
-        } else if k == mx {
-            CloseReason::MaxBatch
-        } else {
-            CloseReason::Timeout
-        };
-        if last.reason != want {
-            return bad(format!(
-                "reason {}, expected {}: {k} entries from CQ index {first}, {to_end} slots to the ring's end or 4 KiB boundary, effective max_batch {mx}, last send ({s}) {}IMMEDIATE",
-                last.reason.name(),
-                want.name(),
-                if last_immediate { "" } else { "not " }
-            ));
-        }
-        self.batches.push(Batch {
-            index,
-            cycle: seen_at,
-            first: self.batch_first,
-            reason: last.reason,
-            entries: std::mem::take(&mut self.cur_batch),
-        });
-        self.cur_batch = Vec::with_capacity(16);
-        self.cur_batch_sends.clear();
-        Ok(())
     }
 
     fn start_read_back(&mut self, cycle: u64, mac: &mut MacSink) -> Result<(), EnvError> {
@@ -753,60 +642,43 @@ impl Host {
                 ),
             ));
         }
-        if !self.cur_batch.is_empty() {
-            return Err(Self::err(
-                cycle,
-                "batch",
-                format!(
-                    "the last {} completions were never closed by end_of_batch",
-                    self.cur_batch.len()
-                ),
-            ));
+        if let Err(e) = self.rules.finish() {
+            return Err(Self::err(cycle, "batch", e.message));
         }
+        // What the host observed for each register of the shared read-back list.
         let ok = self.scoreboard.status_count(0);
-        let mut read = |addr: u32, want: u64, what: &str| {
-            self.ops.push_back(Op::Read {
-                addr,
-                what: what.to_string(),
-                want: want as u32,
-            });
-        };
-        read(regs::CNT_FRAMES, mac.frames(), "frames the MAC received");
-        read(regs::CNT_BYTES, mac.bytes(), "frame bytes the MAC received");
-        read(
-            regs::CNT_CPL,
-            self.completed,
-            "completions the host consumed",
-        );
-        read(
-            regs::CNT_BATCH,
-            self.batches.len() as u64,
-            "batches the host consumed",
-        );
-        read(
-            regs::CNT_ERR,
-            self.completed - ok,
-            "completions with a status other than ok",
-        );
-        for (addr, reason) in [
-            (regs::CNT_CLOSE_MAX_BATCH, CloseReason::MaxBatch),
-            (regs::CNT_CLOSE_TIMEOUT, CloseReason::Timeout),
-            (regs::CNT_CLOSE_IMMEDIATE, CloseReason::Immediate),
-            (regs::CNT_CLOSE_RING_END, CloseReason::RingEnd),
-        ] {
-            let n = self.batches.iter().filter(|b| b.reason == reason).count();
-            read(addr, n as u64, &format!("batches the host consumed with reason {}", reason.name()));
-        }
-        read(regs::TX_HEAD, u64::from(self.tx_tail), "the host's TX tail");
-        read(regs::CQ_TAIL, u64::from(self.cq_head), "the host's CQ head");
-        read(regs::ERR, 0, "no error expected");
-        let snd: Vec<(u16, u32)> = self.scoreboard.snd_nxt().collect();
-        for (id, v) in snd {
-            self.ops.push_back(Op::Read {
-                addr: regs::ctx_addr(u32::from(id), txoe_model::layout::CTX_W_SND_NXT as u32),
-                what: format!("snd_nxt of connection {id} after its frames"),
-                want: v,
-            });
+        let per_reason = |r: CloseReason| self.batches.iter().filter(|b| b.reason == r).count() as u64;
+        let (id4, id6) = self.scoreboard.next_ids();
+        let snd: std::collections::HashMap<String, u32> = self
+            .scoreboard
+            .snd_nxt()
+            .map(|(id, v)| (crate::bringup::golden::snd_nxt_name(id), v))
+            .collect();
+        let list = driver::read_back_list(self.scoreboard.snd_nxt().map(|(id, _)| id));
+        for (name, addr) in list {
+            let (want, what): (u64, String) = match name.as_str() {
+                "CNT_FRAMES" => (mac.frames(), "frames the MAC received".into()),
+                "CNT_BYTES" => (mac.bytes(), "frame bytes the MAC received".into()),
+                "CNT_CPL" => (self.completed, "completions the host consumed".into()),
+                "CNT_BATCH" => (self.batches.len() as u64, "batches the host consumed".into()),
+                "CNT_ERR" => (self.completed - ok, "completions with a status other than ok".into()),
+                "TX_HEAD" => (u64::from(self.tx_tail), "the host's TX tail".into()),
+                "CQ_TAIL" | "CQ_HEAD" => (u64::from(self.cq.index()), "the host's CQ head".into()),
+                "ERR" => (0, "no error expected".into()),
+                "STATUS" => (0, "neither busy nor halted".into()),
+                "ID" => (u64::from(regs::ID_VALUE), "\"TXOE\"".into()),
+                "IPV4_ID" => (u64::from(id4), "the IPv4 ID after the last IPv4 frame's".into()),
+                "IPV6_ID" => (u64::from(id6), "the IPv6 fragment ID after the last one sent".into()),
+                n => match CloseReason::ALL.iter().find(|r| n == format!("CNT_CLOSE_{}", r.name().to_uppercase())) {
+                    Some(r) => (per_reason(*r), format!("batches the host consumed with reason {}", r.name())),
+                    None => {
+                        let v = snd.get(n).copied().expect("read-back names are registers or SND_NXT");
+                        (u64::from(v), format!("snd_nxt of {n} after its frames"))
+                    }
+                },
+            };
+            self.read_back_names.insert(addr, name);
+            self.ops.push_back(Op::Read { addr, what, want: want as u32 });
         }
         self.phase = Phase::ReadBack;
         Ok(())

@@ -14,12 +14,18 @@
 //! * [`pcap`], [`completions`], [`report`]: output files and text.
 //! * [`waveform`]: whole-run dumps and mismatch windows with their GTKWave save files.
 //! * [`inject`]: a model with one deliberate difference, to try the mismatch workflow.
+//! * [`driver`]: the host driver written once against a small bus trait, with a
+//!   simulated bus and a memory-mapped one (PCIe BAR or UIO) for boards.
+//! * [`bringup`]: the golden model's timing-free expected output, the capture formats
+//!   (CQ dump, register file) and the check of a board capture (`docs/bringup.md`).
 //!
 //! [`run_scenario`] runs one scenario, in lockstep with the Verilated RTL or on the model
 //! alone; [`run_scenario_with`] with another model in the model's place.
 
+pub mod bringup;
 pub mod coalescing;
 pub mod completions;
+pub mod driver;
 pub mod env;
 pub mod host;
 pub mod inject;
@@ -102,6 +108,11 @@ pub struct Outcome {
     pub waveform: Option<Waveform>,
     /// Why a waveform that was asked for could not be written.
     pub waveform_error: Option<String>,
+    /// Every completion entry the host consumed, raw, in ring order (`--cq-dump`).
+    pub cq_dump: bringup::cqdump::CqDump,
+    /// The registers the host read back at the end, by name (`--registers`; empty when
+    /// the run stopped before its read-back).
+    pub registers: bringup::regfile::RegisterFile,
 }
 
 impl Outcome {
@@ -222,6 +233,19 @@ pub fn run_scenario_with(
     let progress = txoe_cosim::Environment::progress(&env);
     let stream = env.stream_busy();
     let stats = env.stats().clone();
+    let cq_dump = env.host.cq_dump();
+    let registers = env.host.register_file().clone();
     let (batches, frames) = env.take_results(cfg.keep_frames);
-    Ok(Outcome { report, frames, batches, stats, progress, stream, waveform, waveform_error })
+    Ok(Outcome {
+        report,
+        frames,
+        batches,
+        stats,
+        progress,
+        stream,
+        waveform,
+        waveform_error,
+        cq_dump,
+        registers,
+    })
 }

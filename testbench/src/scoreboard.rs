@@ -175,6 +175,11 @@ impl Scoreboard {
         self.conns.iter().map(|(&id, c)| (id, c.snd_nxt))
     }
 
+    /// The next IPv4 ID and IPv6 fragment ID, as the frames so far advanced them.
+    pub fn next_ids(&self) -> (u16, u32) {
+        (self.ipv4_id, self.ipv6_id)
+    }
+
     /// Completions seen with status code `code`.
     pub fn status_count(&self, code: u8) -> u64 {
         self.statuses[usize::from(code)]
