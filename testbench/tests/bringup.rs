@@ -203,6 +203,28 @@ fn one_flipped_payload_byte_is_named_by_its_offset() {
     let r = checked(&sc, &frames, &cq, &regs);
     fails_naming(&r, "payload[100]");
     assert_eq!(r.findings.len(), 1, "{r}");
+    // with a header field wrong too, both are named
+    frames[3][18 + 8] ^= 0x01;
+    let r = checked(&sc, &frames, &cq, &regs);
+    fails_naming(&r, "ipv4.ttl");
+    fails_naming(&r, "payload[100]");
+}
+
+#[test]
+fn an_ipv6_fragment_id_from_the_lower_half_is_named() {
+    let mut sc = Scenario::builtin_default();
+    sc.connections[0].ipv6 = true;
+    sc.connections[0].frag_header = true;
+    sc.connections[0].src_ip = txoe_testbench::scenario::IpAddress("fd00::1".parse().unwrap());
+    sc.connections[0].dst_ip = txoe_testbench::scenario::IpAddress("fd00::2".parse().unwrap());
+    let out = model_only(&sc);
+    let mut frames: Vec<Vec<u8>> = out.frames.iter().map(|f| f.data.clone()).collect();
+    assert!(checked(&sc, &frames, &out.cq_dump, &out.registers).passed());
+    // frame 0: untagged IPv6 with a fragment header; its ID is bytes 14 + 44..48
+    frames[0][14 + 44] &= 0x7F;
+    let r = checked(&sc, &frames, &out.cq_dump, &out.registers);
+    fails_naming(&r, "frag.id");
+    fails_naming(&r, "frag.id.lower_half");
 }
 
 #[test]
@@ -345,7 +367,7 @@ fn malformed_capture_files_are_rejected_with_a_clear_message() {
     std::fs::write(&cut, &bytes[..20]).unwrap();
     let e = err(&check_files(&c.scenario, &c.pcap, &cut, None));
     assert!(e.contains("shorter than its 32-byte header"), "{e}");
-    std::fs::write(&cut, &std::fs::read(&c.pcap).unwrap()).unwrap();
+    std::fs::write(&cut, std::fs::read(&c.pcap).unwrap()).unwrap();
     let e = err(&check_files(&c.scenario, &c.pcap, &cut, None));
     assert!(e.contains("not a CQ dump"), "{e}");
 
@@ -445,4 +467,52 @@ fn txoe_run_writes_a_capture_that_txoe_check_accepts() {
     let text = String::from_utf8_lossy(&o.stdout);
     assert_eq!(o.status.code(), Some(0), "{text}");
     assert!(text.contains("50 completion entries") && text.contains("mismatches=0"), "{text}");
+}
+
+#[test]
+fn txoe_drive_on_the_simulated_model_and_an_incomplete_drive() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = |n: &str| dir.path().join(n);
+    let drive = |polls: &str| {
+        txoe()
+            .args(["drive", "--sim", "--max-idle-polls", polls, "--pcap"])
+            .arg(p("d/f.pcap"))
+            .arg("--cq-dump")
+            .arg(p("d/f.cq"))
+            .arg("--registers")
+            .arg(p("d/f.regs"))
+            .output()
+            .unwrap()
+    };
+    let check = || {
+        txoe()
+            .arg("check")
+            .arg("--captured-pcap")
+            .arg(p("d/f.pcap"))
+            .arg("--captured-cq")
+            .arg(p("d/f.cq"))
+            .arg("--registers")
+            .arg(p("d/f.regs"))
+            .output()
+            .unwrap()
+    };
+    let o = drive("100000");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let c = check();
+    assert_eq!(c.status.code(), Some(0), "{}", String::from_utf8_lossy(&c.stdout));
+
+    // No patience at all: the driver gives up at the first empty poll, but leaves the
+    // CQ dump and the registers, and the check says what is missing.
+    std::fs::remove_file(p("d/f.cq")).unwrap();
+    std::fs::remove_file(p("d/f.pcap")).unwrap();
+    let o = drive("0");
+    assert_eq!(o.status.code(), Some(1));
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(e.contains("no completion after 0 polls"), "{e}");
+    let dump = CqDump::read_file(&p("d/f.cq")).unwrap();
+    assert!(dump.entries.len() < 12);
+    let c = check();
+    assert_eq!(c.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&c.stdout);
+    assert!(text.contains("rule=cq.missing") && text.contains("field=CNT_CPL"), "{text}");
 }

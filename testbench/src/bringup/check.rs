@@ -138,27 +138,52 @@ fn frame_matches(expected: &[u8], captured: &[u8]) -> bool {
         || (expected.len() < MIN_FRAME && captured.len() == MIN_FRAME && captured.starts_with(expected))
 }
 
-/// Rules on an IPv4 frame that hold whatever the scenario: DF set, never a fragment, ID
-/// in the upper half.
-fn ipv4_rules(r: &mut CheckReport, idx: usize, frame: &[u8]) {
+/// Rules on an IP frame that hold whatever the scenario: IPv4 with DF set, never a
+/// fragment, ID in the upper half; an IPv6 fragment header with offset 0, M = 0 and an
+/// ID in the upper half.
+fn ip_rules(r: &mut CheckReport, idx: usize, frame: &[u8]) {
     let l3 = match frame.get(12..14) {
         Some([0x81, 0x00]) => 18,
         _ => 14,
     };
-    if frame.get(l3 - 2..l3) != Some(&[0x08, 0x00]) || frame.len() < l3 + 20 {
-        return;
+    let ethertype = frame.get(l3 - 2..l3);
+    if ethertype == Some(&[0x08, 0x00]) && frame.len() >= l3 + 20 {
+        let ip = &frame[l3..];
+        let ff = u16::from_be_bytes([ip[6], ip[7]]);
+        let id = u16::from_be_bytes([ip[4], ip[5]]);
+        if ff & 0x4000 == 0 {
+            r.rule("ipv4.df", format!("captured frame {idx}: DF is clear (flags/offset {ff:#06x}); the engine sets DF on every IPv4 datagram"));
+        }
+        if ff & 0x3FFF != 0 {
+            r.rule("ipv4.fragment", format!("captured frame {idx}: an IP fragment (flags/offset {ff:#06x}); the engine never fragments"));
+        }
+        if id < 0x8000 {
+            r.rule("ipv4.id.lower_half", format!("captured frame {idx}: IPv4 ID {id:#06x} is in the host stack's lower half (below 0x8000)"));
+        }
+    } else if ethertype == Some(&[0x86, 0xDD]) && frame.len() >= l3 + 48 && frame[l3 + 6] == 44 {
+        let fh = &frame[l3 + 40..l3 + 48];
+        let of = u16::from_be_bytes([fh[2], fh[3]]);
+        let id = u32::from_be_bytes([fh[4], fh[5], fh[6], fh[7]]);
+        if of & 0xFFF9 != 0 {
+            r.rule("frag.fragment", format!("captured frame {idx}: an IPv6 fragment (offset/flags {of:#06x}); the engine never fragments"));
+        }
+        if id < 0x8000_0000 {
+            r.rule("frag.id.lower_half", format!("captured frame {idx}: IPv6 fragment ID {id:#010x} is in the host stack's lower half (below 0x80000000)"));
+        }
     }
-    let ip = &frame[l3..];
-    let ff = u16::from_be_bytes([ip[6], ip[7]]);
-    let id = u16::from_be_bytes([ip[4], ip[5]]);
-    if ff & 0x4000 == 0 {
-        r.rule("ipv4.df", format!("captured frame {idx}: DF is clear (flags/offset {ff:#06x}); the engine sets DF on every IPv4 datagram"));
-    }
-    if ff & 0x3FFF != 0 {
-        r.rule("ipv4.fragment", format!("captured frame {idx}: an IP fragment (flags/offset {ff:#06x}); the engine never fragments"));
-    }
-    if id < 0x8000 {
-        r.rule("ipv4.id.lower_half", format!("captured frame {idx}: IPv4 ID {id:#06x} is in the host stack's lower half (below 0x8000)"));
+}
+
+/// The payload of both frames (after the headers etherparse decodes), when both decode
+/// and differ: `payload[i]` at the first differing byte, or `payload.len`.
+fn payload_diff(expected: &[u8], captured: &[u8]) -> Option<(String, u128, u128)> {
+    use txoe_cosim::txn::header_fields;
+    let (Ok((_, e)), Ok((_, c))) = (header_fields(expected), header_fields(captured)) else {
+        return None;
+    };
+    match e.iter().zip(c).position(|(a, b)| a != b) {
+        Some(i) => Some((format!("payload[{i}]"), u128::from(e[i]), u128::from(c[i]))),
+        None if e.len() != c.len() => Some(("payload.len".into(), e.len() as u128, c.len() as u128)),
+        None => None,
     }
 }
 
@@ -169,7 +194,7 @@ fn frame_txn(g: &Golden, i: usize) -> String {
 
 fn check_frames(r: &mut CheckReport, g: &Golden, cap: &[Vec<u8>]) {
     for (j, c) in cap.iter().enumerate() {
-        ipv4_rules(r, j, c);
+        ip_rules(r, j, c);
     }
     let e = &g.frames;
     let (mut i, mut j) = (0usize, 0usize);
@@ -193,6 +218,13 @@ fn check_frames(r: &mut CheckReport, g: &Golden, cap: &[Vec<u8>]) {
         } else {
             let mut out = Vec::new();
             diff_frame(i as u64, &e[i].data, &cap[j], &mut out);
+            // The comparator stops at the headers when they differ; the payload is
+            // reported as well.
+            if !out.iter().any(|d| d.field.starts_with("payload")) {
+                if let Some((field, m, c)) = payload_diff(&e[i].data, &cap[j]) {
+                    out.push(FieldDiff { port: "m_axis_tx".into(), field, transaction: String::new(), model: m, rtl: c });
+                }
+            }
             let txn = if i == j { frame_txn(g, i) } else { format!("{} captured={j}", frame_txn(g, i)) };
             for mut d in out {
                 d.transaction = txn.clone();
@@ -205,8 +237,8 @@ fn check_frames(r: &mut CheckReport, g: &Golden, cap: &[Vec<u8>]) {
     for k in i..e.len() {
         r.rule("frames.missing", format!("expected frame {k} ({}) is not in the capture ({} frames captured)", frame_txn(g, k), cap.len()));
     }
-    for k in j..cap.len() {
-        r.rule("frames.extra", format!("captured frame {k} ({} bytes) is beyond the {} frames expected", cap[k].len(), e.len()));
+    for (k, f) in cap.iter().enumerate().skip(j) {
+        r.rule("frames.extra", format!("captured frame {k} ({} bytes) is beyond the {} frames expected", f.len(), e.len()));
     }
     if e.len() != cap.len() {
         r.diff("m_axis_tx", String::new(), "frames", e.len() as u128, cap.len() as u128);
@@ -225,7 +257,7 @@ fn describe(c: &CompletionEntry) -> String {
 /// pass; a later slot of the dump with its pass's phase is a gap.
 fn written_entries(r: &mut CheckReport, dump: &CqDump, expected: usize) -> Vec<CompletionEntry> {
     let size = dump.size() as usize;
-    let phase_of = |n: usize| (n / size) % 2 == 0;
+    let phase_of = |n: usize| (n / size) & 1 == 0;
     let mut v = Vec::new();
     let mut end = dump.entries.len();
     for (n, raw) in dump.entries.iter().enumerate() {
@@ -315,11 +347,11 @@ fn check_completions(r: &mut CheckReport, g: &Golden, dump: &CqDump) -> Option<[
             j += 1;
         }
     }
-    for k in i..e.len() {
-        r.rule("cq.missing", format!("the completion of send {k} (cookie {:#x}) is not in the CQ dump ({} entries written)", e[k].cookie, c.len()));
+    for (k, x) in e.iter().enumerate().skip(i) {
+        r.rule("cq.missing", format!("the completion of send {k} (cookie {:#x}) is not in the CQ dump ({} entries written)", x.cookie, c.len()));
     }
-    for k in j..c.len() {
-        r.rule("cq.extra", format!("CQ entry {k} ({}) is beyond the {} completions expected", describe(&c[k]), e.len()));
+    for (k, x) in c.iter().enumerate().skip(j) {
+        r.rule("cq.extra", format!("CQ entry {k} ({}) is beyond the {} completions expected", describe(x), e.len()));
     }
     if let Err(err) = rules.finish() {
         r.rule(err.rule, err.message);

@@ -71,7 +71,7 @@ impl CqDump {
         if !(1..=12).contains(&log2) {
             return Err(format!("CQ dump header: CQ_LOG2 {log2} is outside 1..=12"));
         }
-        if base % 4096 != 0 {
+        if base & 0xFFF != 0 {
             return Err(format!("CQ dump header: base {base:#x} is not 4 KiB aligned"));
         }
         let body = &b[HEADER_BYTES..];
@@ -80,7 +80,7 @@ impl CqDump {
                 "truncated CQ dump: the header says {n} entries ({} bytes), the file holds {} bytes after the header{}",
                 n * CPL_BYTES,
                 body.len(),
-                if body.len() % CPL_BYTES != 0 {
+                if body.len() & (CPL_BYTES - 1) != 0 {
                     format!(", not a whole number of {CPL_BYTES}-byte entries")
                 } else {
                     String::new()

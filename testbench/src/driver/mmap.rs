@@ -80,7 +80,7 @@ impl MmapBus {
     }
 
     fn reg_ptr(&mut self, addr: u32) -> Result<*mut u32, BusError> {
-        if addr % 4 != 0 {
+        if addr & 3 != 0 {
             return Err(BusError(format!("register address {addr:#x} is not 4-byte aligned")));
         }
         let off = self.regs.check(u64::from(addr), 4)?;
