@@ -532,6 +532,13 @@ fn drive(a: &DriveArgs) -> ExitCode {
             eprintln!("txoe: drive needs --regs and --mem (a board), or --sim");
             return ExitCode::from(2);
         };
+        if a.mem_bus_addr & 0xFFF != 0 {
+            eprintln!(
+                "txoe: --mem-bus-addr {:#x} is not 4 KiB aligned: the rings must be (the engine ignores address bits 11:0)",
+                a.mem_bus_addr
+            );
+            return ExitCode::from(2);
+        }
         let need = Layout::bytes_needed(sc.config.tx_ring_log2);
         let bus = driver::mmap::Window::open(regs_path, a.regs_offset, a.regs_len as usize).and_then(|r| {
             let m = driver::mmap::Window::open(mem_path, a.mem_offset, need as usize)?;

@@ -208,3 +208,36 @@ fn the_mapped_bus_refuses_accesses_outside_its_windows() {
     let e = Window::open(&f.regs.with_extension("missing"), 0, 16).err().unwrap();
     assert!(e.0.contains("cannot open"), "{e}");
 }
+
+#[test]
+fn txoe_drive_on_files_refuses_a_wrong_device_and_an_unaligned_buffer() {
+    let sc = Scenario::builtin_default();
+    let f = files(&sc);
+    let drive = |bus_addr: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_txoe"))
+            .args(["drive", "--regs"])
+            .arg(&f.regs)
+            .arg("--mem")
+            .arg(&f.mem)
+            .args(["--mem-bus-addr", bus_addr, "--max-idle-polls", "3"])
+            .output()
+            .unwrap()
+    };
+    let o = drive("0x80000800");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("not 4 KiB aligned"));
+    device_write(&f.regs, 0, &0xDEAD_BEEFu32.to_le_bytes());
+    let o = drive("0x80000000");
+    assert_eq!(o.status.code(), Some(1));
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(e.contains("ID reads 0xdeadbeef, expected 0x54584f45"), "{e}");
+    // With the right ID the file takes the bring-up, then nothing completes: the driver
+    // gives up after its idle polls instead of hanging.
+    device_write(&f.regs, 0, &regs::ID_VALUE.to_le_bytes());
+    let o = drive("0x80000000");
+    assert_eq!(o.status.code(), Some(1));
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(e.contains("no completion after 3 polls: 0 of 12 sends completed"), "{e}");
+    assert_eq!(reg(&f, regs::CTRL), regs::CTRL_ENABLE);
+    assert_eq!(reg(&f, regs::TX_TAIL), 12 % 16);
+}
