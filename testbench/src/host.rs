@@ -20,14 +20,21 @@
 //!    entry ahead of it; consuming checks it (see
 //!    [`crate::scoreboard`]), frees the send's buffer, advances the host's CQ head and
 //!    marks it dirty, and a `CQ_HEAD` write follows when the bus is free.
-//! 5. When every send is completed, the host reads back `CNT_FRAMES`, `CNT_BYTES`,
-//!    `CNT_CPL`, `CNT_BATCH`, `CNT_ERR`, the four `CNT_CLOSE_*`, `TX_HEAD`, `CQ_TAIL`,
-//!    `ERR` and each connection's `snd_nxt`, and checks them against what it observed.
+//! 5. When every send is completed, the host reads back the shared driver's list
+//!    ([`crate::driver::read_back_list`]: `CNT_FRAMES`, `CNT_BYTES`, `CNT_CPL`,
+//!    `CNT_BATCH`, `CNT_ERR`, the four `CNT_CLOSE_*`, `TX_HEAD`, `CQ_TAIL`, `ERR`,
+//!    `IPV4_ID`, `IPV6_ID`, `STATUS`, `ID`, `CQ_HEAD` and each connection's `snd_nxt`),
+//!    checks them against what it observed, and records them (`txoe run --registers`).
 //!
 //! Each consumed batch is checked against the close rules: no IMMEDIATE completion before
 //! its end, no more than `min(MAX_BATCH, CQ size − 1)` entries, no wrap past the CQ's end
 //! or a 4 KiB boundary, and the reason its size and position imply (see
-//! `Host::close_batch`).
+//! [`crate::driver::cq::BatchRules`]).
+//!
+//! What the host writes and how it decodes is the shared driver's ([`crate::driver`]):
+//! the register sequence, the descriptor encoding, the CQ cursor (index and phase) and
+//! the batch rules, the read-back list. This module adds the cycle-level AXI4-Lite
+//! master, the posting and consuming times, and the scoreboard.
 //!
 //! Faults and resets (`docs/verification.md`, "Faults and resets"), in a scenario that
 //! has any ([`Scenario::has_faults`]):
@@ -48,9 +55,12 @@
 //!   and the first connection's context words 0), programs the engine again — each
 //!   context with the `snd_nxt` after its completed sends (the lost sends' data is sent
 //!   again with the same sequence numbers), `IPV4_ID` and `IPV6_ID` with the IDs after
-//!   the last frame it saw, so no ID repeats — and re-posts every send not completed, in
-//!   order, from ring index 0. The read-back compares the counters with what was seen
-//!   since the last reset, and also checks `TX_TAIL`.
+//!   the last frame it saw, so no ID repeats: the same sequence as at bring-up, from
+//!   [`Setup::resumed`] — and re-posts every send not completed, in order, from ring
+//!   index 0 (the CQ cursor and the batch rules start over too). The read-back compares
+//!   the counters with what was seen since the last reset ([`Counters::since`]), and
+//!   also reads `TX_TAIL` ([`driver::read_back_list_with`]). The CQ dump and the
+//!   register file then describe the run since the last reset.
 //!
 //! The AXI4-Lite master runs one transaction at a time. A write raises `awvalid` and
 //! `wvalid` together, drops each on its own handshake, and holds `bready` high until the
@@ -63,19 +73,21 @@ use std::collections::VecDeque;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use txoe_cosim::EnvError;
-use txoe_model::layout::{
-    CloseReason, CompletionEntry, Descriptor, CPL_BYTES, DESC_BYTES, MAX_SEND_LEN,
-};
+use txoe_model::layout::{CompletionEntry, CPL_BYTES, MAX_SEND_LEN};
 use txoe_model::ports::{Inputs, Outputs};
 use txoe_model::regs;
 
+use crate::bringup::cqdump::CqDump;
+use crate::bringup::regfile::RegisterFile;
 use crate::completions::Batch;
+use crate::driver::cq::{BatchRules, CqCursor};
+use crate::driver::{self, Counters, Reserved, Setup};
 use crate::mac::{Frame, MacSink};
 use crate::memory::{AxiMemory, Fired, ReadFault};
 use crate::payload::{
     buf_addr, buf_slot, env_rng, fill_payload, BUF_STRIDE, CQ_BASE, TX_RING_BASE,
 };
-use crate::scenario::{Connection, Fault, Scenario};
+use crate::scenario::{Fault, Scenario};
 use crate::scoreboard::{Scoreboard, SendInfo};
 
 /// Cycles `rst` is held high at the start of a run.
@@ -86,7 +98,7 @@ pub const FIRST_ACCESS_CYCLE: u64 = RESET_CYCLES + 2;
 /// Most `STATUS` reads after a fatal error before the host resets the engine anyway.
 pub const STATUS_POLLS: u32 = 64;
 /// The reserved descriptor flag bit `"fault": "reserved_bits"` sets.
-pub const RESERVED_FLAG: u16 = 1 << 3;
+pub use crate::driver::RESERVED_FLAG;
 
 /// What a register read is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -229,12 +241,12 @@ pub struct Host {
     /// `(at_cycle, buf_offset)` of each send.
     plan: Vec<(u64, u16)>,
     seed: u64,
+    setup: Setup,
     tx_size: u32,
     cq_size: u32,
     lag: u64,
     jitter: u64,
     rng: ChaCha8Rng,
-    max_batch: usize,
 
     ops: VecDeque<Op>,
     lite: Lite,
@@ -247,20 +259,22 @@ pub struct Host {
     completed: u64,
     payload_buf: Vec<u8>,
 
-    cq_head: u32,
-    cq_phase: bool,
-    scan_idx: u32,
-    scan_phase: bool,
+    /// The consumer's CQ head, and how far the host has looked ahead.
+    cq: CqCursor,
+    scan: CqCursor,
     /// First-seen cycle and consumer lag of each entry from the CQ head up to the scan
     /// index.
     seen: VecDeque<(u64, u64)>,
     last_commits: u64,
     rescan: bool,
 
-    cur_batch: Vec<CompletionEntry>,
-    cur_batch_sends: Vec<u64>,
-    batch_first: u32,
+    rules: BatchRules,
     batches: Vec<Batch>,
+    /// Raw bytes of every entry consumed, in ring order (the CQ dump).
+    cq_log: Vec<[u8; CPL_BYTES]>,
+    /// Names of the read-back registers by address, and the values read.
+    read_back_names: std::collections::HashMap<u32, String>,
+    registers: RegisterFile,
 
     scoreboard: Scoreboard,
     keep_frames: bool,
@@ -269,77 +283,39 @@ pub struct Host {
     done_cycle: Option<u64>,
     frames_at_done: u64,
 
-    /// The scenario's connections and configuration, to program the engine again after
-    /// a reset.
-    conns: Vec<Connection>,
-    cfg: crate::scenario::Config,
     data_bytes: u64,
     fault_mode: bool,
     faults: Vec<(Option<Fault>, u32)>,
     fault_fired: Vec<bool>,
     posts_since_reset: u64,
     reset_request: bool,
-    /// Observations at the last reset: MAC frames and bytes, completions, batches,
-    /// completions `ok`, batches per reason.
-    base: (u64, u64, u64, usize, u64, [usize; 4]),
+    /// What the host had observed at the last reset (the engine's counters restart).
+    base: Counters,
     log: FaultLog,
 }
 
-/// The configuration accesses: `ID`, every context, the global registers, `CTRL` last.
-fn config_ops(
-    cfg: &crate::scenario::Config,
-    conns: &[Connection],
-    snd_nxt: &dyn Fn(u16) -> u32,
-    ipv4_id: u32,
-    ipv6_id: u32,
-) -> VecDeque<Op> {
+/// The configuration accesses: `ID`, then the shared driver's programming sequence
+/// ([`driver::bring_up_writes`]) for `setup`.
+fn config_ops(setup: &Setup) -> VecDeque<Op> {
     let mut ops = VecDeque::new();
     ops.push_back(Op::Read {
         addr: regs::ID,
         what: "ID".into(),
         want: Want::Value(regs::ID_VALUE),
     });
-    for c in conns {
-        let mut ctx = c.to_context();
-        ctx.snd_nxt = snd_nxt(c.id);
-        for (w, v) in ctx.to_words().iter().enumerate() {
-            ops.push_back(Op::Write {
-                addr: regs::ctx_addr(u32::from(c.id), w as u32),
-                data: *v,
-                svc: false,
-            });
-        }
-    }
-    let w = |addr, data| Op::Write { addr, data, svc: false };
-    ops.extend([
-        w(regs::MTU, cfg.mtu),
-        w(regs::MAX_BATCH, cfg.max_batch),
-        w(regs::TIMEOUT, cfg.timeout_cycles),
-        w(regs::IPV4_ID, ipv4_id),
-        w(regs::IPV6_ID, ipv6_id),
-        w(regs::TX_BASE_LO, TX_RING_BASE as u32),
-        w(regs::TX_BASE_HI, (TX_RING_BASE >> 32) as u32),
-        w(regs::TX_LOG2, cfg.tx_ring_log2),
-        w(regs::CQ_BASE_LO, CQ_BASE as u32),
-        w(regs::CQ_BASE_HI, (CQ_BASE >> 32) as u32),
-        w(regs::CQ_LOG2, cfg.cq_log2),
-        w(regs::IRQ_MASK, cfg.irq_mask),
-        w(regs::CTRL, regs::CTRL_ENABLE),
-    ]);
+    ops.extend(
+        driver::bring_up_writes(setup)
+            .into_iter()
+            .map(|(addr, data)| Op::Write { addr, data, svc: false }),
+    );
     ops
 }
 
 impl Host {
     pub fn new(sc: &Scenario, keep_frames: bool) -> Self {
         let cfg = &sc.config;
-        let seq = |id: u16| sc.connection(id).map_or(0, |c| c.seq);
-        let ops = config_ops(
-            cfg,
-            &sc.connections,
-            &seq,
-            u32::from(cfg.ipv4_id_start),
-            cfg.ipv6_id_start,
-        );
+        let setup = Setup::from_scenario(sc, TX_RING_BASE, CQ_BASE);
+        let ops = config_ops(&setup);
         Host {
             sends: Scoreboard::send_infos(sc),
             plan: sc
@@ -348,12 +324,15 @@ impl Host {
                 .map(|s| (s.at_cycle, s.buf_offset))
                 .collect(),
             seed: sc.env.seed,
+            cq: setup.cq_cursor(),
+            scan: setup.cq_cursor(),
+            rules: setup.batch_rules(),
+            setup,
             tx_size: cfg.tx_ring_size(),
             cq_size: cfg.cq_size(),
             lag: sc.env.cq_consumer_lag,
             jitter: sc.env.cq_consumer_jitter,
             rng: env_rng(sc.env.seed, b"consumer"),
-            max_batch: cfg.max_batch as usize,
             ops,
             lite: Lite::Idle,
             tail_dirty: false,
@@ -363,31 +342,25 @@ impl Host {
             tx_tail: 0,
             completed: 0,
             payload_buf: Vec::new(),
-            cq_head: 0,
-            cq_phase: true,
-            scan_idx: 0,
-            scan_phase: true,
             seen: VecDeque::with_capacity(cfg.cq_size() as usize),
             last_commits: 0,
             rescan: false,
-            cur_batch: Vec::with_capacity(16),
-            cur_batch_sends: Vec::with_capacity(16),
-            batch_first: 0,
             batches: Vec::new(),
+            cq_log: Vec::new(),
+            read_back_names: Default::default(),
+            registers: RegisterFile::default(),
             scoreboard: Scoreboard::new(sc),
             keep_frames,
             archive: Vec::new(),
             done_cycle: None,
             frames_at_done: 0,
-            conns: sc.connections.clone(),
-            cfg: cfg.clone(),
             data_bytes: u64::from(cfg.data_width / 8),
             fault_mode: sc.has_faults(),
             faults: sc.sends.iter().map(|s| (s.fault, s.fault_beat)).collect(),
             fault_fired: vec![false; sc.sends.len()],
             posts_since_reset: 0,
             reset_request: false,
-            base: (0, 0, 0, 0, 0, [0; 4]),
+            base: Counters::default(),
             log: FaultLog::default(),
         }
     }
@@ -456,13 +429,9 @@ impl Host {
             e.1 = 0;
         }
         self.consume(cycle, mem, mac)?;
-        if !self.cur_batch.is_empty() {
-            return Err(Self::err(
-                cycle,
-                "batch",
-                format!("a reset found {} completions without end_of_batch", self.cur_batch.len()),
-            ));
-        }
+        self.rules
+            .reset()
+            .map_err(|e| Self::err(cycle, "batch", e.message))?;
         let first = self.completed;
         let archive = self.keep_frames.then_some(&mut self.archive);
         let orphans = self
@@ -479,11 +448,14 @@ impl Host {
         self.next_send = first as usize;
         self.posts_since_reset = 0;
         self.tx_tail = 0;
-        self.cq_head = 0;
-        self.cq_phase = true;
-        self.scan_idx = 0;
-        self.scan_phase = true;
+        self.cq.reset();
+        self.scan.reset();
         self.seen.clear();
+        // The CQ dump and the register file describe the run since the last reset: the
+        // CQ starts over at slot 0, phase 1, and the read-back comes again.
+        self.cq_log.clear();
+        self.read_back_names.clear();
+        self.registers = RegisterFile::default();
         self.rescan = false;
         self.lite = Lite::Idle;
         self.tail_dirty = false;
@@ -493,18 +465,7 @@ impl Host {
         self.reset_request = false;
         mem.mem.write(CQ_BASE, &vec![0u8; CPL_BYTES * self.cq_size as usize]);
         self.last_commits = mem.commits();
-        let mut reasons = [0usize; 4];
-        for b in &self.batches {
-            reasons[b.reason as usize] += 1;
-        }
-        self.base = (
-            mac.frames(),
-            mac.bytes(),
-            self.completed,
-            self.batches.len(),
-            self.scoreboard.status_count(0),
-            reasons,
-        );
+        self.base = self.counters(mac);
         let snd: std::collections::BTreeMap<u16, u32> = self.scoreboard.snd_nxt().collect();
         let (id4, id6) = self.scoreboard.next_ids();
         // First the documented reset state, then the configuration.
@@ -533,9 +494,9 @@ impl Host {
             (regs::CNT_BATCH, 0),
             (regs::CNT_ERR, 0),
         ];
-        if let Some(c) = self.conns.first() {
+        if let Some((id, _)) = self.setup.contexts.first() {
             for w in 0..regs::CTX_WORDS as u32 {
-                reads.push((regs::ctx_addr(u32::from(c.id), w), 0));
+                reads.push((regs::ctx_addr(u32::from(*id), w), 0));
             }
         }
         let mut ops: VecDeque<Op> = reads
@@ -546,15 +507,26 @@ impl Host {
                 want: Want::Value(v),
             })
             .collect();
-        ops.extend(config_ops(
-            &self.cfg,
-            &self.conns,
-            &|id| snd.get(&id).copied().unwrap_or(0),
-            u32::from(id4),
-            id6,
-        ));
+        // The same programming sequence, resumed where the frames seen left off.
+        ops.extend(config_ops(&self.setup.resumed(&snd, u32::from(id4), id6)));
         self.ops = ops;
         Ok(())
+    }
+
+    /// What the engine's counters count, as the host observed it over the whole run.
+    fn counters(&self, mac: &MacSink) -> Counters {
+        let mut by_reason = [0u64; 4];
+        for b in &self.batches {
+            by_reason[b.reason as usize] += 1;
+        }
+        Counters {
+            frames: mac.frames(),
+            bytes: mac.bytes(),
+            completions: self.completed,
+            batches: self.batches.len() as u64,
+            ok: self.scoreboard.status_count(0),
+            by_reason,
+        }
     }
 
     /// Sends posted so far.
@@ -577,6 +549,16 @@ impl Host {
     }
     pub fn scoreboard(&self) -> &Scoreboard {
         &self.scoreboard
+    }
+
+    /// Every completion entry consumed, raw, in ring order, as a CQ dump.
+    pub fn cq_dump(&self) -> CqDump {
+        CqDump { base: CQ_BASE, log2: self.setup.cq_log2, entries: self.cq_log.clone() }
+    }
+
+    /// The registers read back at the end, by name (empty before the read-back).
+    pub fn register_file(&self) -> &RegisterFile {
+        &self.registers
     }
 
     /// Take the recorded batches and the frames checked so far.
@@ -772,6 +754,12 @@ impl Host {
                     let got = out.s_axil_rdata;
                     let want = *want;
                     if let Want::Value(want) = want {
+                        // A read of the final read-back is what `--registers` records.
+                        if self.phase == Phase::ReadBack {
+                            if let Some(name) = self.read_back_names.get(addr) {
+                                self.registers.values.insert(name.clone(), got);
+                            }
+                        }
                         if got != want {
                             return Err(Self::err(
                                 cycle,
@@ -870,7 +858,7 @@ impl Host {
             self.head_dirty = false;
             self.lite = Lite::Write {
                 addr: regs::CQ_HEAD,
-                data: self.cq_head,
+                data: self.cq.index(),
                 aw_done: false,
                 w_done: false,
                 svc: false,
@@ -897,11 +885,10 @@ impl Host {
                 mem.mem.write(addr, &self.payload_buf);
             }
             let (fault, beat) = self.faults[i];
-            let mut desc_flags = flags(s);
-            let mut reserved = 0;
+            let mut reserved = Reserved::Zero;
             match fault {
-                Some(Fault::ReservedBits) => desc_flags |= RESERVED_FLAG,
-                Some(Fault::ReservedWord) => reserved = 1,
+                Some(Fault::ReservedBits) => reserved = Reserved::Flag,
+                Some(Fault::ReservedWord) => reserved = Reserved::Word,
                 Some(f) if !self.fault_fired[i] => match f {
                     Fault::DescRead => {
                         mem.arm(ReadFault::DescFetch { n: self.posts_since_reset, beat }, i as u64)
@@ -926,36 +913,24 @@ impl Host {
                 _ => {}
             }
             self.posts_since_reset += 1;
-            let desc = Descriptor {
-                buf_addr: addr,
-                len: s.len,
-                conn: s.conn,
-                flags: desc_flags,
-                cookie: s.cookie,
-                reserved,
-            };
-            mem.mem.write(
-                TX_RING_BASE + DESC_BYTES as u64 * u64::from(self.tx_tail),
-                &desc.encode(),
-            );
+            let desc = driver::encode_descriptor_with(addr, s.len, s.conn, flags(s), s.cookie, reserved);
+            mem.mem.write(self.setup.desc_addr(self.tx_tail), &desc);
             self.tx_tail = (self.tx_tail + 1) % self.tx_size;
             self.tail_dirty = true;
             self.next_send += 1;
         }
     }
 
-    fn read_entry(mem: &AxiMemory, idx: u32) -> CompletionEntry {
+    fn read_raw(mem: &AxiMemory, at: &CqCursor) -> [u8; CPL_BYTES] {
         let mut b = [0u8; CPL_BYTES];
-        mem.mem
-            .read(CQ_BASE + CPL_BYTES as u64 * u64::from(idx), &mut b);
-        CompletionEntry::decode(&b)
+        mem.mem.read(at.addr(), &mut b);
+        b
     }
 
     /// Record the first-seen cycle of every new entry after the ones already seen.
     fn scan(&mut self, cycle: u64, mem: &AxiMemory) {
         while self.seen.len() < (self.cq_size - 1) as usize {
-            let e = Self::read_entry(mem, self.scan_idx);
-            if e.phase != self.scan_phase {
+            if self.scan.ready(&Self::read_raw(mem, &self.scan)).is_none() {
                 break;
             }
             let lag = if self.jitter == 0 {
@@ -964,11 +939,7 @@ impl Host {
                 self.lag + self.rng.gen_range(0..=self.jitter)
             };
             self.seen.push_back((cycle, lag));
-            self.scan_idx += 1;
-            if self.scan_idx == self.cq_size {
-                self.scan_idx = 0;
-                self.scan_phase = !self.scan_phase;
-            }
+            self.scan.advance();
         }
     }
 
@@ -984,14 +955,12 @@ impl Host {
                 break;
             }
             self.seen.pop_front();
-            let idx = self.cq_head;
-            let entry = Self::read_entry(mem, idx);
+            let idx = self.cq.index();
+            let raw = Self::read_raw(mem, &self.cq);
+            let entry = CompletionEntry::decode(&raw);
+            self.cq_log.push(raw);
             self.consume_entry(cycle, seen_at, idx, &entry, mem, mac)?;
-            self.cq_head += 1;
-            if self.cq_head == self.cq_size {
-                self.cq_head = 0;
-                self.cq_phase = !self.cq_phase;
-            }
+            self.cq.advance();
             self.head_dirty = true;
             self.rescan = true;
         }
@@ -1020,122 +989,26 @@ impl Host {
         self.scoreboard
             .complete(send_idx, send, entry, mac, archive)
             .map_err(sb)?;
-        if send.immediate && !entry.end_of_batch {
-            return Err(Self::err(
-                cycle,
-                "batch",
-                format!(
-                    "completion of send {send_idx} (IMMEDIATE) at CQ index {idx} does not end its batch",
-                ),
-            ));
-        }
+        let immediate = send.immediate;
         if entry.status == txoe_model::layout::Status::DmaError as u8 {
             self.log.dma_errors += 1;
         }
         mem.mem.free(buf_slot(send_idx), BUF_STRIDE);
         self.completed += 1;
-
-        if self.cur_batch.is_empty() {
-            self.batch_first = idx;
-        } else if idx == 0 {
-            return Err(Self::err(
-                cycle,
-                "batch",
-                format!(
-                    "batch {} wraps past the end of the CQ (starts at index {})",
-                    self.batches.len(),
-                    self.batch_first
-                ),
-            ));
+        match self.rules.push(idx, entry, immediate) {
+            Ok(Some(b)) => {
+                self.batches.push(Batch {
+                    index: self.batches.len() as u64,
+                    cycle: seen_at,
+                    first: b.first,
+                    reason: b.reason,
+                    entries: b.entries,
+                });
+                Ok(())
+            }
+            Ok(None) => Ok(()),
+            Err(e) => Err(Self::err(cycle, "batch", e.message)),
         }
-        self.cur_batch.push(*entry);
-        self.cur_batch_sends.push(send_idx);
-        let mx = self.effective_max_batch();
-        if self.cur_batch.len() > mx as usize {
-            return Err(Self::err(
-                cycle,
-                "batch",
-                format!(
-                    "batch {} has {} entries without end_of_batch, the effective limit is {mx} (max_batch {}, CQ of {})",
-                    self.batches.len(),
-                    self.cur_batch.len(),
-                    self.max_batch,
-                    self.cq_size
-                ),
-            ));
-        }
-        if !entry.end_of_batch && entry.reason != CloseReason::MaxBatch {
-            return Err(Self::err(
-                cycle,
-                "batch",
-                format!(
-                    "entry at CQ index {idx} is not the end of its batch but carries reason {}",
-                    entry.reason.name()
-                ),
-            ));
-        }
-        if entry.end_of_batch {
-            self.close_batch(cycle, seen_at)?;
-        }
-        Ok(())
-    }
-
-    /// `min(MAX_BATCH, CQ size − 1)`: the largest batch the engine may write.
-    fn effective_max_batch(&self) -> u32 {
-        (self.max_batch as u32).min(self.cq_size - 1)
-    }
-
-    /// Check a finished batch against the close rules (`docs/microarchitecture.md`, "The
-    /// close decision"). A batch closed by a size rule has exactly K entries and one
-    /// closed by the timeout fewer, so its reason follows from where it starts, its size
-    /// and whether its last completion is IMMEDIATE: IMMEDIATE → `immediate`; else ending
-    /// at the ring's end or a 4 KiB boundary → `ring_end`; else `min(MAX_BATCH, S − 1)`
-    /// entries → `max_batch`; else `timeout`. (IMMEDIATE completions inside a batch and
-    /// batches over the limit are caught entry by entry.)
-    fn close_batch(&mut self, cycle: u64, seen_at: u64) -> Result<(), EnvError> {
-        let k = self.cur_batch.len() as u32;
-        let last = self.cur_batch[k as usize - 1];
-        let index = self.batches.len() as u64;
-        let first = self.batch_first;
-        let bad = |m: String| Err(Self::err(cycle, "batch", format!("batch {index}: {m}")));
-        let page = (4096 / CPL_BYTES) as u32;
-        let to_end = (self.cq_size - first).min(page - ((CQ_BASE / CPL_BYTES as u64) as u32 + first) % page);
-        if k > to_end {
-            return bad(format!(
-                "{k} entries from CQ index {first} pass the ring's end ({}) or a 4 KiB boundary ({to_end} slots)",
-                self.cq_size
-            ));
-        }
-        let s = *self.cur_batch_sends.last().expect("non-empty batch");
-        let last_immediate = self.sends[s as usize].immediate;
-        let mx = self.effective_max_batch();
-        let want = if last_immediate {
-            CloseReason::Immediate
-        } else if k == to_end {
-            CloseReason::RingEnd
-        } else if k == mx {
-            CloseReason::MaxBatch
-        } else {
-            CloseReason::Timeout
-        };
-        if last.reason != want {
-            return bad(format!(
-                "reason {}, expected {}: {k} entries from CQ index {first}, {to_end} slots to the ring's end or 4 KiB boundary, effective max_batch {mx}, last send ({s}) {}IMMEDIATE",
-                last.reason.name(),
-                want.name(),
-                if last_immediate { "" } else { "not " }
-            ));
-        }
-        self.batches.push(Batch {
-            index,
-            cycle: seen_at,
-            first: self.batch_first,
-            reason: last.reason,
-            entries: std::mem::take(&mut self.cur_batch),
-        });
-        self.cur_batch = Vec::with_capacity(16);
-        self.cur_batch_sends.clear();
-        Ok(())
     }
 
     fn start_read_back(&mut self, cycle: u64, mac: &mut MacSink) -> Result<(), EnvError> {
@@ -1150,60 +1023,46 @@ impl Host {
                 ),
             ));
         }
-        if !self.cur_batch.is_empty() {
-            return Err(Self::err(
-                cycle,
-                "batch",
-                format!(
-                    "the last {} completions were never closed by end_of_batch",
-                    self.cur_batch.len()
-                ),
-            ));
+        if let Err(e) = self.rules.finish() {
+            return Err(Self::err(cycle, "batch", e.message));
         }
-        // Everything since the last reset, which cleared the counters.
-        let (b_frames, b_bytes, b_completed, b_batches, b_ok, b_reasons) = self.base;
-        let completed = self.completed - b_completed;
-        let ok = self.scoreboard.status_count(0) - b_ok;
+        // What the host observed for each register of the shared read-back list; the
+        // counters since the last reset, which cleared them.
+        let counters = self.counters(mac).since(&self.base);
         let since = if self.log.resets.is_empty() { "" } else { " since the last reset" };
-        let mut read = |addr: u32, want: u64, what: &str| {
+        let (id4, id6) = self.scoreboard.next_ids();
+        let snd: std::collections::HashMap<String, u32> = self
+            .scoreboard
+            .snd_nxt()
+            .map(|(id, v)| (crate::bringup::golden::snd_nxt_name(id), v))
+            .collect();
+        // A doorbell outside the ring must leave TX_TAIL as it was: read it too.
+        let list = driver::read_back_list_with(
+            self.scoreboard.snd_nxt().map(|(id, _)| id),
+            self.fault_mode,
+        );
+        for (name, addr) in list {
+            let (want, what): (u32, String) = match name.as_str() {
+                "TX_HEAD" | "TX_TAIL" => (self.tx_tail, "the host's TX tail".into()),
+                "CQ_TAIL" | "CQ_HEAD" => (self.cq.index(), "the host's CQ head".into()),
+                "ERR" => (0, "no error expected".into()),
+                "STATUS" => (0, "neither busy nor halted".into()),
+                "ID" => (regs::ID_VALUE, "\"TXOE\"".into()),
+                "IPV4_ID" => (u32::from(id4), "the IPv4 ID after the last IPv4 frame's".into()),
+                "IPV6_ID" => (id6, "the IPv6 fragment ID after the last one sent".into()),
+                n => match counters.expected(n) {
+                    Some(c) => c,
+                    None => {
+                        let v = snd.get(n).copied().expect("read-back names are registers or SND_NXT");
+                        (v, format!("snd_nxt of {n} after its frames"))
+                    }
+                },
+            };
+            self.read_back_names.insert(addr, name);
             self.ops.push_back(Op::Read {
                 addr,
                 what: format!("{what}{since}"),
-                want: Want::Value(want as u32),
-            });
-        };
-        read(regs::CNT_FRAMES, mac.frames() - b_frames, "frames the MAC received");
-        read(regs::CNT_BYTES, mac.bytes().wrapping_sub(b_bytes), "frame bytes the MAC received");
-        read(regs::CNT_CPL, completed, "completions the host consumed");
-        read(
-            regs::CNT_BATCH,
-            (self.batches.len() - b_batches) as u64,
-            "batches the host consumed",
-        );
-        read(regs::CNT_ERR, completed - ok, "completions with a status other than ok");
-        for (addr, reason) in [
-            (regs::CNT_CLOSE_MAX_BATCH, CloseReason::MaxBatch),
-            (regs::CNT_CLOSE_TIMEOUT, CloseReason::Timeout),
-            (regs::CNT_CLOSE_IMMEDIATE, CloseReason::Immediate),
-            (regs::CNT_CLOSE_RING_END, CloseReason::RingEnd),
-        ] {
-            let n = self.batches.iter().filter(|b| b.reason == reason).count()
-                - b_reasons[reason as usize];
-            read(addr, n as u64, &format!("batches the host consumed with reason {}", reason.name()));
-        }
-        read(regs::TX_HEAD, u64::from(self.tx_tail), "the host's TX tail");
-        if self.fault_mode {
-            // A doorbell outside the ring left TX_TAIL as it was.
-            read(regs::TX_TAIL, u64::from(self.tx_tail), "the host's TX tail");
-        }
-        read(regs::CQ_TAIL, u64::from(self.cq_head), "the host's CQ head");
-        read(regs::ERR, 0, "no error expected");
-        let snd: Vec<(u16, u32)> = self.scoreboard.snd_nxt().collect();
-        for (id, v) in snd {
-            self.ops.push_back(Op::Read {
-                addr: regs::ctx_addr(u32::from(id), txoe_model::layout::CTX_W_SND_NXT as u32),
-                what: format!("snd_nxt of connection {id} after its frames"),
-                want: Want::Value(v),
+                want: Want::Value(want),
             });
         }
         self.phase = Phase::ReadBack;

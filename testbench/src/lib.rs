@@ -21,14 +21,20 @@
 //! * [`soak`]: many generated scenarios back to back (`txoe soak`).
 //! * [`strategy`]: proptest strategies for whole scenarios, and a lockstep property run
 //!   that writes the shrunk failing scenario as a file `txoe run` replays.
+//! * [`driver`]: the host driver written once against a small bus trait, with a
+//!   simulated bus and a memory-mapped one (PCIe BAR or UIO) for boards.
+//! * [`bringup`]: the golden model's timing-free expected output, the capture formats
+//!   (CQ dump, register file) and the check of a board capture (`docs/bringup.md`).
 //!
 //! [`run_scenario`] runs one scenario, in lockstep with the Verilated RTL or on the model
 //! alone; [`run_scenario_with`] with another model in the model's place.
 
 pub mod axi_check;
+pub mod bringup;
 pub mod coalescing;
 pub mod completions;
 pub mod coverage;
+pub mod driver;
 pub mod env;
 pub mod host;
 pub mod inject;
@@ -122,6 +128,11 @@ pub struct Outcome {
     pub truncated_frames: u64,
     /// Functional coverage of the run.
     pub coverage: coverage::Coverage,
+    /// Every completion entry the host consumed, raw, in ring order (`--cq-dump`).
+    pub cq_dump: bringup::cqdump::CqDump,
+    /// The registers the host read back at the end, by name (`--registers`; empty when
+    /// the run stopped before its read-back).
+    pub registers: bringup::regfile::RegisterFile,
 }
 
 impl Outcome {
@@ -246,6 +257,8 @@ pub fn run_scenario_with(
     let desc_fetches = std::mem::take(&mut env.desc_fetches);
     let truncated_frames = env.mac.truncated();
     let coverage = env.coverage.coverage().clone();
+    let cq_dump = env.host.cq_dump();
+    let registers = env.host.register_file().clone();
     let (batches, frames) = env.take_results(cfg.keep_frames);
     Ok(Outcome {
         report,
@@ -260,5 +273,7 @@ pub fn run_scenario_with(
         desc_fetches,
         truncated_frames,
         coverage,
+        cq_dump,
+        registers,
     })
 }

@@ -11,6 +11,10 @@ use std::process::ExitCode;
 use clap::error::ErrorKind;
 use clap::{Args, CommandFactory, Parser, Subcommand};
 use txoe_cosim::{ProbedDevice, TraceFormat};
+use txoe_testbench::bringup::cqdump::CqDump;
+use txoe_testbench::bringup::golden::{self, Golden};
+use txoe_testbench::bringup::regfile::RegisterFile;
+use txoe_testbench::bringup::check;
 use txoe_testbench::inject::{Injected, Trigger};
 use txoe_testbench::report::{faults_text, report_text, summary_line, waveform_text};
 use txoe_testbench::scenario::{GenKnobs, Scenario};
@@ -38,6 +42,15 @@ enum Cmd {
     /// Run generated scenarios back to back in lockstep until --sends (or --minutes) are
     /// done or one fails.
     Soak(SoakArgs),
+    /// Write what the engine must produce for a scenario, without timing: the frames and
+    /// the completion entries in order (one JSON object a line), and the final registers.
+    Expect(ExpectArgs),
+    /// Check a capture (frames, CQ dump, registers) against the golden model.
+    Check(CheckArgs),
+    /// Run a scenario through the host driver: on a board over memory-mapped files
+    /// (--regs, --mem), or on the simulated model (--sim); write the CQ dump and the
+    /// registers for `txoe check`.
+    Drive(DriveArgs),
 }
 
 #[derive(Args, Debug)]
@@ -66,6 +79,90 @@ struct SoakArgs {
     /// Seconds between progress lines.
     #[arg(long, value_name = "S", default_value_t = 10)]
     progress: u64,
+}
+
+/// A number in decimal or 0x hexadecimal.
+fn parse_u64(s: &str) -> Result<u64, String> {
+    let r = match s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
+        Some(h) => u64::from_str_radix(&h.replace('_', ""), 16),
+        None => s.replace('_', "").parse(),
+    };
+    r.map_err(|e| format!("{s:?} is not a decimal or 0x-hexadecimal number: {e}"))
+}
+
+#[derive(Args, Debug)]
+struct ExpectArgs {
+    /// Scenario file (JSON); the built-in default without one, a generated one with --seed.
+    scenario: Option<PathBuf>,
+    /// Write the expected frames as a pcap file (timestamps are frame numbers).
+    #[arg(long, value_name = "FILE")]
+    pcap: Option<PathBuf>,
+    /// Write the expected completion entries as JSON Lines, one entry a line.
+    #[arg(long, value_name = "FILE")]
+    completions: Option<PathBuf>,
+    /// Write the expected final registers (`NAME value` lines).
+    #[arg(long, value_name = "FILE")]
+    registers: Option<PathBuf>,
+    #[command(flatten)]
+    gen: GenArgs,
+}
+
+#[derive(Args, Debug)]
+struct CheckArgs {
+    /// Scenario file (JSON); the built-in default without one, a generated one with --seed.
+    scenario: Option<PathBuf>,
+    /// The frames the engine sent, as captured (pcap or pcapng, Ethernet, without FCS).
+    #[arg(long, value_name = "FILE")]
+    captured_pcap: PathBuf,
+    /// The CQ dump (docs/bringup.md).
+    #[arg(long, value_name = "FILE")]
+    captured_cq: PathBuf,
+    /// The registers read after the run (`NAME value` lines, docs/bringup.md).
+    #[arg(long, value_name = "FILE")]
+    registers: Option<PathBuf>,
+    #[command(flatten)]
+    gen: GenArgs,
+}
+
+#[derive(Args, Debug)]
+struct DriveArgs {
+    /// Scenario file (JSON); the built-in default without one, a generated one with --seed.
+    scenario: Option<PathBuf>,
+    /// Run on the simulated model instead of a board.
+    #[arg(long, conflicts_with_all = ["regs", "mem"])]
+    sim: bool,
+    /// Register window: a PCIe BAR (`/sys/bus/pci/devices/…/resource0`) or `/dev/uioN`.
+    #[arg(long, value_name = "FILE", requires = "mem")]
+    regs: Option<PathBuf>,
+    /// Byte offset of the register window in --regs (UIO map N: N × page size).
+    #[arg(long, value_name = "N", default_value = "0", value_parser = parse_u64)]
+    regs_offset: u64,
+    /// Bytes of the register window to map.
+    #[arg(long, value_name = "N", default_value = "0x10000", value_parser = parse_u64)]
+    regs_len: u64,
+    /// Host memory the engine reaches by DMA (`/dev/udmabuf0`, a UIO map).
+    #[arg(long, value_name = "FILE", requires = "regs")]
+    mem: Option<PathBuf>,
+    /// Byte offset of the memory window in --mem.
+    #[arg(long, value_name = "N", default_value = "0", value_parser = parse_u64)]
+    mem_offset: u64,
+    /// Bus address of the memory window's first byte, as the engine sees it (4 KiB aligned).
+    #[arg(long, value_name = "ADDR", default_value = "0", value_parser = parse_u64)]
+    mem_bus_addr: u64,
+    /// Polls in a row that find no completion before giving up.
+    #[arg(long, value_name = "N", default_value_t = 200_000)]
+    max_idle_polls: u64,
+    /// With --sim: write the frames the MAC received as a pcap file.
+    #[arg(long, value_name = "FILE", requires = "sim")]
+    pcap: Option<PathBuf>,
+    /// Write the CQ dump: every completion entry consumed, raw, in ring order.
+    #[arg(long, value_name = "FILE")]
+    cq_dump: Option<PathBuf>,
+    /// Write the registers read after the run.
+    #[arg(long, value_name = "FILE")]
+    registers: Option<PathBuf>,
+    #[command(flatten)]
+    gen: GenArgs,
 }
 
 #[derive(Args, Debug)]
@@ -112,6 +209,13 @@ struct RunArgs {
     /// Write the completion batches as JSON Lines.
     #[arg(long, value_name = "FILE")]
     completions: Option<PathBuf>,
+    /// Write the CQ dump: every completion entry the host consumed, raw, in ring order
+    /// (for `txoe check`).
+    #[arg(long, value_name = "FILE")]
+    cq_dump: Option<PathBuf>,
+    /// Write the registers the host read back at the end (`NAME value` lines).
+    #[arg(long, value_name = "FILE")]
+    registers: Option<PathBuf>,
     /// Run the model alone.
     #[arg(long)]
     model_only: bool,
@@ -249,13 +353,8 @@ fn run(a: &RunArgs) -> ExitCode {
         keep_frames: a.pcap.is_some(),
     };
     // Output files may name directories that do not exist yet (`--pcap out/run.pcap`).
-    for path in [&a.pcap, &a.completions, &a.fst, &a.vcd].into_iter().flatten() {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            if let Err(e) = std::fs::create_dir_all(dir) {
-                eprintln!("txoe: cannot create {}: {e}", dir.display());
-                return ExitCode::from(2);
-            }
-        }
+    if !make_dirs([&a.pcap, &a.completions, &a.cq_dump, &a.registers, &a.fst, &a.vcd]) {
+        return ExitCode::from(2);
     }
     let inject = a.inject_mismatch;
     let make_model = move |sc: &Scenario| -> Box<dyn ProbedDevice> {
@@ -281,6 +380,18 @@ fn run(a: &RunArgs) -> ExitCode {
     }
     if let Some(p) = &a.completions {
         if let Err(e) = completions::write_jsonl_file(p, &outcome.batches) {
+            eprintln!("txoe: cannot write {}: {e}", p.display());
+            status = 2;
+        }
+    }
+    if let Some(p) = &a.cq_dump {
+        if let Err(e) = outcome.cq_dump.write_file(p) {
+            eprintln!("txoe: cannot write {}: {e}", p.display());
+            status = 2;
+        }
+    }
+    if let Some(p) = &a.registers {
+        if let Err(e) = outcome.registers.write_file(p) {
             eprintln!("txoe: cannot write {}: {e}", p.display());
             status = 2;
         }
@@ -361,11 +472,201 @@ fn soak(a: &SoakArgs) -> ExitCode {
     }
 }
 
+/// Create the directories output files name (`--pcap out/run.pcap`); false after
+/// saying why one could not be created.
+fn make_dirs<'a>(paths: impl IntoIterator<Item = &'a Option<PathBuf>>) -> bool {
+    for path in paths.into_iter().flatten() {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            if let Err(e) = std::fs::create_dir_all(dir) {
+                eprintln!("txoe: cannot create {}: {e}", dir.display());
+                return false;
+            }
+        }
+    }
+    true
+}
+
+/// The scenario of a subcommand other than `run`, or exit 2 with the message.
+fn load_or_exit(file: Option<&PathBuf>, g: &GenArgs) -> Result<Scenario, ExitCode> {
+    if file.is_some() && g.has_knobs() {
+        eprintln!("txoe: --sends, --max-len, --multi-segment, --bad-percent, --ipv6-percent, --fault-percent and --resets shape a generated scenario: use them with --seed and no scenario file");
+        return Err(ExitCode::from(2));
+    }
+    load(file, g).map_err(|e| {
+        eprintln!("txoe: malformed scenario: {e}");
+        ExitCode::from(2)
+    })
+}
+
+fn write_or_say(path: &std::path::Path, r: std::io::Result<()>) -> bool {
+    match r {
+        Ok(()) => true,
+        Err(e) => {
+            eprintln!("txoe: cannot write {}: {e}", path.display());
+            false
+        }
+    }
+}
+
+fn expect(a: &ExpectArgs) -> ExitCode {
+    let sc = match load_or_exit(a.scenario.as_ref(), &a.gen) {
+        Ok(sc) => sc,
+        Err(c) => return c,
+    };
+    if let Err(e) = golden::supports(&sc) {
+        eprintln!("txoe: expect: {e}");
+        return ExitCode::from(2);
+    }
+    if !make_dirs([&a.pcap, &a.completions, &a.registers]) {
+        return ExitCode::from(2);
+    }
+    let g = Golden::of(&sc);
+    let mut ok = true;
+    if let Some(p) = &a.pcap {
+        ok &= write_or_say(p, pcap::write_pcap_file(p, &g.pcap_frames()).map_err(std::io::Error::other));
+    }
+    if let Some(p) = &a.completions {
+        ok &= write_or_say(p, golden::write_entries_file(p, &g.entries));
+    }
+    if let Some(p) = &a.registers {
+        let rf = RegisterFile { values: g.registers.clone() };
+        ok &= write_or_say(p, rf.write_file(p));
+    }
+    let errors = g.entries.iter().filter(|e| e.status != "ok").count();
+    println!(
+        "expected: {} frames, {} completion entries ({} with an error status), seed={}",
+        g.frames.len(),
+        g.entries.len(),
+        errors,
+        sc.env.seed
+    );
+    if ok { ExitCode::SUCCESS } else { ExitCode::from(2) }
+}
+
+fn check_capture(a: &CheckArgs) -> ExitCode {
+    let sc = match load_or_exit(a.scenario.as_ref(), &a.gen) {
+        Ok(sc) => sc,
+        Err(c) => return c,
+    };
+    if let Err(e) = golden::supports(&sc) {
+        eprintln!("txoe: check: {e}");
+        return ExitCode::from(2);
+    }
+    let inputs = (|| -> Result<_, String> {
+        let frames = pcap::read_capture_file(&a.captured_pcap)?;
+        let dump = CqDump::read_file(&a.captured_cq)?;
+        let regs = a.registers.as_deref().map(RegisterFile::read_file).transpose()?;
+        Ok((frames, dump, regs))
+    })();
+    let (frames, dump, regs) = match inputs {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("txoe: malformed capture: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let report = check::check(&sc, &frames, &dump, regs.as_ref());
+    println!("{report}");
+    if report.passed() { ExitCode::SUCCESS } else { ExitCode::from(1) }
+}
+
+fn drive(a: &DriveArgs) -> ExitCode {
+    use txoe_testbench::driver::{self, Driver, Layout};
+    let sc = match load_or_exit(a.scenario.as_ref(), &a.gen) {
+        Ok(sc) => sc,
+        Err(c) => return c,
+    };
+    if let Err(e) = golden::supports(&sc) {
+        eprintln!("txoe: drive: {e}");
+        return ExitCode::from(2);
+    }
+    if !make_dirs([&a.pcap, &a.cq_dump, &a.registers]) {
+        return ExitCode::from(2);
+    }
+    // After the bring-up, the CQ dump and the registers are written even when the sends
+    // did not all complete: what the engine did get done is what `txoe check` diagnoses.
+    fn finish<B: driver::Bus>(d: &mut Driver<B>, sc: &Scenario, a: &DriveArgs) -> Result<bool, String> {
+        d.bring_up().map_err(|e| e.to_string())?;
+        let sent = d.run_sends(sc, a.max_idle_polls);
+        let rf = d.read_back(sc.connections.iter().map(|c| c.id));
+        let mut ok = true;
+        if let Some(p) = &a.cq_dump {
+            ok &= write_or_say(p, d.cq_dump().write_file(p));
+        }
+        if let (Some(p), Ok(rf)) = (&a.registers, &rf) {
+            ok &= write_or_say(p, rf.write_file(p));
+        }
+        sent.map_err(|e| e.to_string())?;
+        rf.map_err(|e| e.to_string())?;
+        Ok(ok)
+    }
+    let result = if a.sim {
+        let layout = Layout { base: 0x0010_0000 };
+        let bus = match driver::sim::SimBus::new(Box::new(engine_for(&sc)), &sc) {
+            Ok(b) => b,
+            Err(e) => {
+                eprintln!("txoe: {e}");
+                return ExitCode::from(1);
+            }
+        };
+        let mut d = Driver::for_scenario(bus, &sc, layout);
+        let r = finish(&mut d, &sc, a);
+        let frames = d.bus.take_frames();
+        if let Some(p) = &a.pcap {
+            if !write_or_say(p, pcap::write_pcap_file(p, &frames).map_err(std::io::Error::other)) {
+                return ExitCode::from(2);
+            }
+        }
+        println!("drive: simulated model, {} cycles, {} frames", d.bus.cycles(), frames.len());
+        r
+    } else {
+        let (Some(regs_path), Some(mem_path)) = (&a.regs, &a.mem) else {
+            eprintln!("txoe: drive needs --regs and --mem (a board), or --sim");
+            return ExitCode::from(2);
+        };
+        if a.mem_bus_addr & 0xFFF != 0 {
+            eprintln!(
+                "txoe: --mem-bus-addr {:#x} is not 4 KiB aligned: the rings must be (the engine ignores address bits 11:0)",
+                a.mem_bus_addr
+            );
+            return ExitCode::from(2);
+        }
+        let need = Layout::bytes_needed(sc.config.tx_ring_log2);
+        let bus = driver::mmap::Window::open(regs_path, a.regs_offset, a.regs_len as usize).and_then(|r| {
+            let m = driver::mmap::Window::open(mem_path, a.mem_offset, need as usize)?;
+            Ok(driver::mmap::MmapBus::new(r, m, a.mem_bus_addr))
+        });
+        let bus = match bus {
+            Ok(b) => b,
+            Err(e) => {
+                eprintln!("txoe: {e}");
+                return ExitCode::from(2);
+            }
+        };
+        let mut d = Driver::for_scenario(bus, &sc, Layout { base: a.mem_bus_addr });
+        finish(&mut d, &sc, a)
+    };
+    match result {
+        Ok(true) => {
+            println!("drive: {} sends completed; check with `txoe check`", sc.sends.len());
+            ExitCode::SUCCESS
+        }
+        Ok(false) => ExitCode::from(2),
+        Err(e) => {
+            eprintln!("txoe: drive: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match &cli.cmd {
         Cmd::Run(a) => run(a),
         Cmd::Scenario(a) => print_scenario(a),
         Cmd::Soak(a) => soak(a),
+        Cmd::Expect(a) => expect(a),
+        Cmd::Check(a) => check_capture(a),
+        Cmd::Drive(a) => drive(a),
     }
 }

@@ -184,7 +184,8 @@ impl Scoreboard {
         self.conns.get(&conn).map(|c| c.eff_mss)
     }
 
-    /// The IPv4 ID and IPv6 fragment ID the next frames must carry.
+    /// The IPv4 ID and IPv6 fragment ID the next frames must carry, as the frames so far
+    /// advanced them.
     pub fn next_ids(&self) -> (u16, u32) {
         (self.ipv4_id, self.ipv6_id)
     }

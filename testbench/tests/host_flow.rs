@@ -389,8 +389,9 @@ fn host_configures_posts_consumes_and_reads_back() {
     );
     assert!(rest.iter().any(|x| x.1 == regs::CQ_HEAD));
 
-    // Read-back at the end, including snd_nxt of both connections.
-    let tail_reads = &fake.reads[fake.reads.len() - 14..];
+    // Read-back at the end (the shared driver's list), including snd_nxt of both
+    // connections.
+    let tail_reads = &fake.reads[fake.reads.len() - 19..];
     assert_eq!(
         tail_reads,
         [
@@ -406,6 +407,11 @@ fn host_configures_posts_consumes_and_reads_back() {
             regs::TX_HEAD,
             regs::CQ_TAIL,
             regs::ERR,
+            regs::IPV4_ID,
+            regs::IPV6_ID,
+            regs::STATUS,
+            regs::ID,
+            regs::CQ_HEAD,
             regs::ctx_addr(0, 14),
             regs::ctx_addr(3, 14)
         ]
