@@ -20,7 +20,9 @@
 //!    entry ahead of it; consuming checks it (see
 //!    [`crate::scoreboard`]), frees the send's buffer, advances the host's CQ head and
 //!    marks it dirty, and a `CQ_HEAD` write follows when the bus is free.
-//! 5. When every send is completed, the host reads back the shared driver's list
+//! 5. When every send is completed, the host reads `STATUS` until `busy` is clear (at most
+//!    [`IDLE_POLLS`] reads: the read beats of a request that ended with a DMA error may
+//!    still be arriving), then reads back the shared driver's list
 //!    ([`crate::driver::read_back_list`]: `CNT_FRAMES`, `CNT_BYTES`, `CNT_CPL`,
 //!    `CNT_BATCH`, `CNT_ERR`, the four `CNT_CLOSE_*`, `TX_HEAD`, `CQ_TAIL`, `ERR`,
 //!    `IPV4_ID`, `IPV6_ID`, `STATUS`, `ID`, `CQ_HEAD` and each connection's `snd_nxt`),
@@ -95,8 +97,7 @@ pub const RESET_CYCLES: u64 = 4;
 /// First cycle the host drives a register access.
 pub const FIRST_ACCESS_CYCLE: u64 = RESET_CYCLES + 2;
 
-/// Most `STATUS` reads after a fatal error before the host resets the engine anyway.
-pub const STATUS_POLLS: u32 = 64;
+pub use crate::driver::{IDLE_POLLS, STATUS_POLLS};
 /// The reserved descriptor flag bit `"fault": "reserved_bits"` sets.
 pub use crate::driver::RESERVED_FLAG;
 
@@ -109,6 +110,8 @@ enum Want {
     IrqStatus,
     Err,
     Status(u32),
+    /// Before the read-back: `STATUS` until `busy` is clear (reads left).
+    Idle(u32),
 }
 
 /// One register access; `svc` marks the accesses of the interrupt service.
@@ -122,7 +125,7 @@ impl Op {
     fn svc(&self) -> bool {
         match self {
             Op::Write { svc, .. } => *svc,
-            Op::Read { want, .. } => !matches!(want, Want::Value(_)),
+            Op::Read { want, .. } => !matches!(want, Want::Value(_) | Want::Idle(_)),
         }
     }
 }
@@ -618,7 +621,7 @@ impl Host {
             self.note_fired(mem);
             let servicing = self.ops.iter().any(Op::svc)
                 || matches!(&self.lite, Lite::Write { svc: true, .. })
-                || matches!(&self.lite, Lite::Read { want, .. } if !matches!(want, Want::Value(_)));
+                || matches!(&self.lite, Lite::Read { want, .. } if !matches!(want, Want::Value(_) | Want::Idle(_)));
             if out.irq && !servicing && !self.reset_request && self.phase != Phase::Configure {
                 self.ops.push_back(Op::Read {
                     addr: regs::IRQ_STATUS,
@@ -784,6 +787,22 @@ impl Host {
         let svc_write = |addr, data| Op::Write { addr, data, svc: true };
         match want {
             Want::Value(_) => {}
+            Want::Idle(left) => {
+                if got & regs::STATUS_BUSY != 0 {
+                    if left == 0 {
+                        return Err(Self::err(
+                            cycle,
+                            "csr",
+                            format!("STATUS reads {got:#x}: still busy after {IDLE_POLLS} reads with every send completed"),
+                        ));
+                    }
+                    self.ops.push_front(Op::Read {
+                        addr: regs::STATUS,
+                        what: "STATUS".into(),
+                        want: Want::Idle(left - 1),
+                    });
+                }
+            }
             Want::IrqStatus => {
                 self.log.irq_status.push((cycle, got));
                 self.ops.push_back(svc_write(regs::IRQ_STATUS, got));
@@ -1036,6 +1055,13 @@ impl Host {
             .snd_nxt()
             .map(|(id, v)| (crate::bringup::golden::snd_nxt_name(id), v))
             .collect();
+        // The engine may still be busy after the last completion (the read beats of a
+        // request that ended with a DMA error still arriving): wait until it is idle.
+        self.ops.push_back(Op::Read {
+            addr: regs::STATUS,
+            what: "STATUS".into(),
+            want: Want::Idle(IDLE_POLLS - 1),
+        });
         // A doorbell outside the ring must leave TX_TAIL as it was: read it too.
         let list = driver::read_back_list_with(
             self.scoreboard.snd_nxt().map(|(id, _)| id),

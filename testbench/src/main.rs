@@ -588,6 +588,11 @@ fn drive(a: &DriveArgs) -> ExitCode {
     fn finish<B: driver::Bus>(d: &mut Driver<B>, sc: &Scenario, a: &DriveArgs) -> Result<bool, String> {
         d.bring_up().map_err(|e| e.to_string())?;
         let sent = d.run_sends(sc, a.max_idle_polls);
+        // With every send completed, the final values; otherwise the registers as they are.
+        let idle = match &sent {
+            Ok(()) => d.wait_idle().map_err(|e| e.to_string())?,
+            Err(_) => false,
+        };
         let rf = d.read_back(sc.connections.iter().map(|c| c.id));
         let mut ok = true;
         if let Some(p) = &a.cq_dump {
@@ -598,6 +603,12 @@ fn drive(a: &DriveArgs) -> ExitCode {
         }
         sent.map_err(|e| e.to_string())?;
         rf.map_err(|e| e.to_string())?;
+        if !idle {
+            return Err(format!(
+                "every send completed, but STATUS is still busy after {} reads",
+                driver::IDLE_POLLS
+            ));
+        }
         Ok(ok)
     }
     let result = if a.sim {

@@ -22,6 +22,7 @@ fn drive_and_check(dev: Box<dyn Device>, sc: &Scenario) {
     let mut d = Driver::for_scenario(bus, sc, Layout { base: 0x0010_0000 });
     d.bring_up().expect("bring-up");
     d.run_sends(sc, 100_000).expect("every send completes");
+    assert!(d.wait_idle().expect("STATUS reads"), "the engine is still busy");
     let regs = d.read_back(sc.connections.iter().map(|c| c.id)).expect("read-back");
     let frames: Vec<Vec<u8>> = d.bus.take_frames().into_iter().map(|f| f.data).collect();
     let dump = d.cq_dump();

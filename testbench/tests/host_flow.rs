@@ -389,12 +389,13 @@ fn host_configures_posts_consumes_and_reads_back() {
     );
     assert!(rest.iter().any(|x| x.1 == regs::CQ_HEAD));
 
-    // Read-back at the end (the shared driver's list), including snd_nxt of both
-    // connections.
-    let tail_reads = &fake.reads[fake.reads.len() - 19..];
+    // Read-back at the end: STATUS until idle, then the shared driver's list, including
+    // snd_nxt of both connections.
+    let tail_reads = &fake.reads[fake.reads.len() - 20..];
     assert_eq!(
         tail_reads,
         [
+            regs::STATUS,
             regs::CNT_FRAMES,
             regs::CNT_BYTES,
             regs::CNT_CPL,

@@ -208,6 +208,14 @@ pub fn encode_descriptor_with(
     Descriptor { buf_addr, len, conn, flags, cookie, reserved }.encode()
 }
 
+/// Most `STATUS` reads while waiting for a halted engine to stop being busy.
+pub const STATUS_POLLS: u32 = 64;
+
+/// Most `STATUS` reads while waiting, before the read-back, for the engine to stop being
+/// busy: enough for the read beats of a 65535-byte request that ended with a DMA error
+/// (8192 beats at 64 bits, each register read taking at least three cycles).
+pub const IDLE_POLLS: u32 = 4096;
+
 /// Registers read back once every send has completed, by name, in this order; then
 /// `snd_nxt` of each connection (`SND_NXT[c]`, context word 14).
 pub const READ_BACK: [(&str, u32); 17] = [
@@ -520,7 +528,21 @@ impl<B: Bus> Driver<B> {
         Ok(())
     }
 
-    /// Read back the registers of [`read_back_list`] for `connections`.
+    /// Wait until `STATUS.busy` is clear, at most [`IDLE_POLLS`] reads: the engine may
+    /// still be busy after the last completion (the read beats of a request that ended
+    /// with a DMA error can still be arriving). Returns whether it is idle.
+    pub fn wait_idle(&mut self) -> Result<bool, DriverError> {
+        for _ in 0..IDLE_POLLS {
+            if self.bus.reg_read(regs::STATUS)? & regs::STATUS_BUSY == 0 {
+                return Ok(true);
+            }
+            self.bus.pause()?;
+        }
+        Ok(false)
+    }
+
+    /// Read back the registers of [`read_back_list`] for `connections` as they are now
+    /// (after [`Driver::wait_idle`] for the final values).
     pub fn read_back(&mut self, connections: impl IntoIterator<Item = u16>) -> Result<RegisterFile, DriverError> {
         let mut rf = RegisterFile::default();
         for (name, addr) in read_back_list(connections) {
