@@ -114,12 +114,20 @@ module txoe_cpl_writer
 
   assign start = state_q == WrIdle && start_ok;
 
-  // errors among the first k pending slots
-  logic [4:0] nerr;
+  // Errors among the k_q entries of the batch in flight, counted in WrAw (the batch's
+  // entries start at fl_ptr_q there) rather than with the close decision: batch_errors_o
+  // is only read with batch_done_o, two states later, and the close decision's path
+  // stays short. A tree of adds over the 16 flags, not a chain.
+  logic [15:0] err_flag;
+  logic [4:0]  nerr;
   always_comb begin
-    nerr = '0;
     for (int i = 0; i < 16; i++) begin
-      if (5'(i) < k && q_mem[rd_ptr + QAddrW'(i)].status != StOk) nerr = nerr + 5'd1;
+      err_flag[i] = 5'(i) < k_q && q_mem[fl_ptr_q + QAddrW'(i)].status != StOk;
+    end
+    nerr = '0;
+    for (int g = 0; g < 4; g++) begin
+      nerr = nerr + 5'(err_flag[4*g]) + 5'(err_flag[4*g+1]) + 5'(err_flag[4*g+2])
+                  + 5'(err_flag[4*g+3]);
     end
   end
 
@@ -216,8 +224,8 @@ module txoe_cpl_writer
       if (start) begin
         k_q      <= k;
         reason_q <= reason;
-        nerr_q   <= nerr;
       end
+      if (state_q == WrAw) nerr_q <= nerr;
       if (state_q == WrAw) beat_q <= '0;
       if (state_q == WrW && m_axi_wready) beat_q <= beat_q + 6'd1;
       if (b_ok) begin
