@@ -498,6 +498,17 @@ fn load_or_exit(file: Option<&PathBuf>, g: &GenArgs) -> Result<Scenario, ExitCod
     })
 }
 
+/// [`load_or_exit`] for a subcommand that works from the golden model (`cmd`), which
+/// refuses a scenario it cannot predict (faults, resets) with exit 2.
+fn load_for_golden(cmd: &str, file: Option<&PathBuf>, g: &GenArgs) -> Result<Scenario, ExitCode> {
+    let sc = load_or_exit(file, g)?;
+    if let Err(e) = golden::supports(&sc) {
+        eprintln!("txoe: {cmd}: {e}");
+        return Err(ExitCode::from(2));
+    }
+    Ok(sc)
+}
+
 fn write_or_say(path: &std::path::Path, r: std::io::Result<()>) -> bool {
     match r {
         Ok(()) => true,
@@ -509,14 +520,10 @@ fn write_or_say(path: &std::path::Path, r: std::io::Result<()>) -> bool {
 }
 
 fn expect(a: &ExpectArgs) -> ExitCode {
-    let sc = match load_or_exit(a.scenario.as_ref(), &a.gen) {
+    let sc = match load_for_golden("expect", a.scenario.as_ref(), &a.gen) {
         Ok(sc) => sc,
         Err(c) => return c,
     };
-    if let Err(e) = golden::supports(&sc) {
-        eprintln!("txoe: expect: {e}");
-        return ExitCode::from(2);
-    }
     if !make_dirs([&a.pcap, &a.completions, &a.registers]) {
         return ExitCode::from(2);
     }
@@ -544,14 +551,10 @@ fn expect(a: &ExpectArgs) -> ExitCode {
 }
 
 fn check_capture(a: &CheckArgs) -> ExitCode {
-    let sc = match load_or_exit(a.scenario.as_ref(), &a.gen) {
+    let sc = match load_for_golden("check", a.scenario.as_ref(), &a.gen) {
         Ok(sc) => sc,
         Err(c) => return c,
     };
-    if let Err(e) = golden::supports(&sc) {
-        eprintln!("txoe: check: {e}");
-        return ExitCode::from(2);
-    }
     let inputs = (|| -> Result<_, String> {
         let frames = pcap::read_capture_file(&a.captured_pcap)?;
         let dump = CqDump::read_file(&a.captured_cq)?;
@@ -572,14 +575,10 @@ fn check_capture(a: &CheckArgs) -> ExitCode {
 
 fn drive(a: &DriveArgs) -> ExitCode {
     use txoe_testbench::driver::{self, Driver, Layout};
-    let sc = match load_or_exit(a.scenario.as_ref(), &a.gen) {
+    let sc = match load_for_golden("drive", a.scenario.as_ref(), &a.gen) {
         Ok(sc) => sc,
         Err(c) => return c,
     };
-    if let Err(e) = golden::supports(&sc) {
-        eprintln!("txoe: drive: {e}");
-        return ExitCode::from(2);
-    }
     if !make_dirs([&a.pcap, &a.cq_dump, &a.registers]) {
         return ExitCode::from(2);
     }
