@@ -149,6 +149,20 @@ pub const MUTANTS: &[Mutant] = &[
         from: "if (13'(burst_beats) > page_beats)       burst_beats = 5'(page_beats);",
         to: "if (1'b0 && 13'(burst_beats) > page_beats) burst_beats = 5'(page_beats);",
     },
+    Mutant {
+        name: "dma-error-bytes-failed-segment",
+        what: "a DMA-error completion counts the bytes of the segment that failed",
+        file: "txoe_tx_engine.sv",
+        from: "bytes: 32'(done_q), segments: segs_q,",
+        to: "bytes: 32'(done_q) + 32'(ev_len_q), segments: segs_q,",
+    },
+    Mutant {
+        name: "dma-error-reported-ok",
+        what: "a payload read error completes with status ok",
+        file: "txoe_tx_engine.sv",
+        from: "status: StDmaError, immediate: desc.flags[FlagImm]};",
+        to: "status: StOk, immediate: desc.flags[FlagImm]};",
+    },
 ];
 
 /// `text` with the mutant applied, or why it does not apply (its pattern is missing or
