@@ -9,9 +9,8 @@
 //! lower bound; the tests below assert on the batches themselves: sizes, reasons, order
 //! and, where the writer is free, the exact cycle a rule fired.
 
-use txoe_cosim::{rtl_or_skip, Environment, EnvError, RunOptions};
+use txoe_cosim::{rtl_or_skip, RunOptions};
 use txoe_model::layout::CloseReason::{self, Immediate, MaxBatch, RingEnd, Timeout};
-use txoe_model::ports::{Inputs, Outputs};
 use txoe_model::{regs, Engine, EngineParams};
 use txoe_testbench::coalescing::CplMonitor;
 use txoe_testbench::payload::{CQ_BASE, TX_RING_BASE};
@@ -19,6 +18,8 @@ use txoe_testbench::scenario::{Env, GenKnobs, Scenario, Send};
 use txoe_testbench::{run_scenario, Outcome, RunConfig, TbEnv};
 
 mod common;
+
+use common::RegScript;
 
 /// Run `sc` in lockstep (`common::lockstep`) and check what every run must show;
 /// `None` when this build has no RTL for its width.
@@ -434,87 +435,12 @@ fn the_monitor_catches_a_timeout_batch_that_starts_early() {
 
 // ------------------------------------------------------------------ register block
 
-/// An AXI4-Lite script: each write or read runs to its response; a read's data must be
-/// the expected value.
-struct RegScript {
-    ops: Vec<(u32, Option<u32>, u32)>,
-    at: usize,
-    addr_done: bool,
-    data_done: bool,
-    errors: Vec<String>,
-}
-
-impl RegScript {
-    fn new(ops: Vec<(u32, Option<u32>, u32)>) -> Self {
-        RegScript { ops, at: 0, addr_done: false, data_done: false, errors: Vec::new() }
-    }
-}
-
-const RESET: u64 = 4;
-
-impl Environment for RegScript {
-    fn drive(&mut self, cycle: u64) -> Inputs {
-        let mut inp = Inputs { rst: cycle < RESET, ..Inputs::default() };
-        if inp.rst || self.at == self.ops.len() {
-            return inp;
-        }
-        match self.ops[self.at] {
-            (addr, Some(data), _) => {
-                inp.s_axil_awvalid = !self.addr_done;
-                inp.s_axil_wvalid = !self.data_done;
-                inp.s_axil_awaddr = addr;
-                inp.s_axil_wdata = data;
-                inp.s_axil_wstrb = 0xF;
-                inp.s_axil_bready = true;
-            }
-            (addr, None, _) => {
-                inp.s_axil_arvalid = !self.addr_done;
-                inp.s_axil_araddr = addr;
-                inp.s_axil_rready = true;
-            }
-        }
-        inp
-    }
-
-    fn observe(&mut self, _cycle: u64, inp: &Inputs, out: &Outputs) -> Result<(), EnvError> {
-        if inp.rst || self.at == self.ops.len() {
-            return Ok(());
-        }
-        let (addr, write, want) = self.ops[self.at];
-        self.addr_done |= (inp.s_axil_awvalid && out.s_axil_awready) || (inp.s_axil_arvalid && out.s_axil_arready);
-        self.data_done |= inp.s_axil_wvalid && out.s_axil_wready;
-        let done = match write {
-            Some(_) => out.s_axil_bvalid,
-            None => {
-                if out.s_axil_rvalid && out.s_axil_rdata != want {
-                    self.errors.push(format!("{addr:#05x} reads {:#x}, expected {want:#x}", out.s_axil_rdata));
-                }
-                out.s_axil_rvalid
-            }
-        };
-        if done {
-            self.at += 1;
-            self.addr_done = false;
-            self.data_done = false;
-        }
-        Ok(())
-    }
-
-    fn finished(&self) -> bool {
-        self.at == self.ops.len()
-    }
-
-    fn progress(&self) -> String {
-        format!("op {} of {}", self.at, self.ops.len())
-    }
-}
-
 #[test]
 fn bad_max_batch_writes_are_ignored_and_flag_err_config_in_both_register_blocks() {
     let Some(mut rtl) = rtl_or_skip(64) else { return };
     let (w, r) = (|a, d| (a, Some(d), 0), |a, want| (a, None, want));
     let config = regs::ERR_CONFIG;
-    let mut env = RegScript::new(vec![
+    let mut env = RegScript::new(64, vec![
         r(regs::MAX_BATCH, regs::MAX_BATCH_RESET),
         w(regs::MAX_BATCH, 0),
         r(regs::MAX_BATCH, regs::MAX_BATCH_RESET),

@@ -3,15 +3,15 @@
 //! not Verilate. The table is
 //! printed (`cargo test --test coverage -- --nocapture` shows it).
 
-use txoe_cosim::{rtl_or_skip, EnvError, Environment, Rtl, RunOptions};
-use txoe_model::ports::{Inputs, Outputs};
+use txoe_cosim::{rtl_or_skip, Rtl, RunOptions};
 use txoe_model::regs;
 use txoe_model::{Engine, EngineParams};
-use txoe_testbench::axi_check::AxiChecker;
-use txoe_testbench::coverage::{Coverage, CoverageMonitor, Point};
+use txoe_testbench::coverage::{Coverage, Point};
 use txoe_testbench::scenario::{Connection, Fault, IpAddress, MacAddr, Scenario, Send};
 
 mod common;
+
+use common::RegScript;
 
 
 fn conn(id: u16, ipv6: bool, frag_header: bool, vlan: Option<u16>, mss: u16) -> Connection {
@@ -115,98 +115,15 @@ fn faults_and_resets() -> Scenario {
     sc
 }
 
-/// Register accesses in lockstep, with the protocol checkers and the coverage monitor:
-/// rejected values set the sticky `ERR` bits, which are read back and cleared.
-struct RegScript {
-    ops: Vec<(u32, Option<u32>, u32)>,
-    at: usize,
-    addr_done: bool,
-    data_done: bool,
-    errors: Vec<String>,
-    checkers: [AxiChecker; 2],
-    coverage: CoverageMonitor,
-}
-
-impl Environment for RegScript {
-    fn drive(&mut self, cycle: u64) -> Inputs {
-        let mut inp = Inputs {
-            rst: cycle < 4,
-            ..Inputs::default()
-        };
-        if inp.rst || self.at == self.ops.len() {
-            return inp;
-        }
-        match self.ops[self.at] {
-            (addr, Some(data), _) => {
-                inp.s_axil_awvalid = !self.addr_done;
-                inp.s_axil_wvalid = !self.data_done;
-                inp.s_axil_awaddr = addr;
-                inp.s_axil_wdata = data;
-                inp.s_axil_wstrb = 0xF;
-                inp.s_axil_bready = true;
-            }
-            (addr, None, _) => {
-                inp.s_axil_arvalid = !self.addr_done;
-                inp.s_axil_araddr = addr;
-                inp.s_axil_rready = true;
-            }
-        }
-        inp
-    }
-
-    fn check_outputs(
-        &mut self,
-        cycle: u64,
-        inp: &Inputs,
-        device: &str,
-        out: &Outputs,
-    ) -> Result<(), EnvError> {
-        let c = &mut self.checkers[usize::from(device == "rtl")];
-        c.check(cycle, inp, out).map_err(|v| v.to_env_error(device))
-    }
-
-    fn observe(&mut self, cycle: u64, inp: &Inputs, out: &Outputs) -> Result<(), EnvError> {
-        self.coverage.observe(cycle, inp, out);
-        if inp.rst || self.at == self.ops.len() {
-            return Ok(());
-        }
-        let (addr, write, want) = self.ops[self.at];
-        self.addr_done |= (inp.s_axil_awvalid && out.s_axil_awready)
-            || (inp.s_axil_arvalid && out.s_axil_arready);
-        self.data_done |= inp.s_axil_wvalid && out.s_axil_wready;
-        let done = match write {
-            Some(_) => out.s_axil_bvalid,
-            None => {
-                if out.s_axil_rvalid && out.s_axil_rdata != want {
-                    self.errors.push(format!(
-                        "{addr:#05x} reads {:#x}, expected {want:#x}",
-                        out.s_axil_rdata
-                    ));
-                }
-                out.s_axil_rvalid
-            }
-        };
-        if done {
-            self.at += 1;
-            self.addr_done = false;
-            self.data_done = false;
-        }
-        Ok(())
-    }
-
-    fn finished(&self) -> bool {
-        self.at == self.ops.len()
-    }
-}
-
 /// The sticky error bits the host can provoke without a fault: a rejected register value
 /// (`CONFIG`) and a doorbell outside the ring (`DOORBELL`), read back, then cleared.
 fn sticky_err_bits(data_w: u32) -> Option<Coverage> {
     let mut rtl = rtl_or_skip(data_w)?;
     let (w, r) = (|a, d| (a, Some(d), 0), |a, want| (a, None, want));
     let both = regs::ERR_CONFIG | regs::ERR_DOORBELL;
-    let mut env = RegScript {
-        ops: vec![
+    let mut env = RegScript::new(
+        data_w,
+        vec![
             w(regs::MTU, 100),
             r(regs::ERR, regs::ERR_CONFIG),
             w(regs::TX_TAIL, 1 << regs::RING_LOG2_RESET),
@@ -215,13 +132,7 @@ fn sticky_err_bits(data_w: u32) -> Option<Coverage> {
             w(regs::ERR, both),
             r(regs::ERR, 0),
         ],
-        at: 0,
-        addr_done: false,
-        data_done: false,
-        errors: Vec::new(),
-        checkers: [AxiChecker::new(data_w), AxiChecker::new(data_w)],
-        coverage: CoverageMonitor::new(data_w),
-    };
+    );
     let mut model = Engine::new(EngineParams {
         data_w,
         ..EngineParams::default()
