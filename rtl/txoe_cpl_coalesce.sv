@@ -1,6 +1,9 @@
 // txoe_cpl_coalesce: the completion coalescer's close decision: whether a batch closes
 // this cycle, its size k and its reason, and whether the CQ has room for it
-// (docs/microarchitecture.md, "Completion writer", "The close decision"). Combinational.
+// (docs/microarchitecture.md, "Completion writer", "The close decision"). Combinational,
+// from inputs the writer keeps in registers for it: the ring geometry (txoe_pkg's
+// cq_geometry), the first IMMEDIATE among the pending slots and whether the oldest one
+// has timed out, so that the decision is a few comparisons deep.
 `resetall
 `timescale 1ns / 1ps
 `default_nettype none
@@ -11,80 +14,45 @@ module txoe_cpl_coalesce
   parameter int unsigned CountW = 6   // width of the pending count
 ) (
   input  wire  [CountW-1:0]    pending_i,    // n
-  input  wire  [15:0]          imm_i,        // IMMEDIATE of pending slots 0..15
-  input  wire  [31:0]          head_age_i,   // age of pending slot 0
-  input  wire  [31:0]          timeout_i,
-  input  wire  [4:0]           max_batch_i,
-  input  wire  [3:0]           cq_log2_i,
-  input  wire  [RingIdxW-1:0]  cq_tail_i,
-  input  wire  [RingIdxW-1:0]  cq_head_i,
+  input  wire                  imm_hit_i,    // a pending slot i < min(n, 16) has IMMEDIATE
+  input  wire  [4:0]           imm_k_i,      // the first such i, + 1
+  input  wire                  timed_out_i,  // age of pending slot 0 >= TIMEOUT
+  input  wire  cq_geo_t        geo_i,
 
   output logic                 close_o,      // a rule fires
   output logic                 start_o,      // a rule fires and free >= k
   output logic [4:0]           k_o,
-  output reason_e              reason_o,
-  output logic [RingIdxW-1:0]  free_o,
-  output logic [8:0]           to_end_o,
-  output logic [4:0]           mx_o
+  output reason_e              reason_o
 );
 
-  // ---------------------------------------------------------------- ring geometry
-  logic [RingIdxW-1:0] mask, used;
-  logic [8:0]          g, tail_in_g;
-  assign mask   = (RingIdxW'(1) << cq_log2_i) - RingIdxW'(1);
-  assign used   = (cq_tail_i - cq_head_i) & mask;
-  assign free_o = mask - used;
-
-  // G = min(S, 256): slots up to the ring's end or the next 4 KiB boundary
-  assign g         = (cq_log2_i >= 4'd8) ? 9'd256 : (9'd1 << cq_log2_i);
-  assign tail_in_g = {1'b0, cq_tail_i[7:0]} & (g - 9'd1);
-  assign to_end_o  = g - tail_in_g;
-
-  // mx = min(MAX_BATCH, S - 1)
-  assign mx_o = (RingIdxW'(max_batch_i) > mask) ? mask[4:0] : max_batch_i;
-
-  // ---------------------------------------------------------------- first IMMEDIATE
-  logic        imm_hit;
-  logic [4:0]  imm_k;          // imm + 1
-  always_comb begin
-    imm_hit = 1'b0;
-    imm_k   = 5'd0;
-    for (int i = 15; i >= 0; i--) begin
-      if (imm_i[i] && CountW'(i) < pending_i) begin
-        imm_hit = 1'b1;
-        imm_k   = 5'(i + 1);
-      end
-    end
-  end
-
-  // ---------------------------------------------------------------- K and the rules
-  logic [4:0] k_size;
-  logic       size_fire, timeout_fire;
-  always_comb begin
-    k_size = mx_o;
-    if (to_end_o < 9'(k_size)) k_size = to_end_o[4:0];
-    if (imm_hit && imm_k < k_size) k_size = imm_k;
-  end
-
-  assign size_fire    = pending_i >= CountW'(k_size);
-  assign timeout_fire = pending_i != '0 && head_age_i >= timeout_i;
+  // The rules, written as comparisons made side by side rather than one after the other:
+  // - a first IMMEDIATE is among the pending slots (imm + 1 <= n), so with one the size
+  //   rule always fires: size_fire = imm_hit || n >= geo, and K = min(geo, imm + 1);
+  // - free >= min(a, b) is (free >= a) || (free >= b).
+  logic imm_first, size_fire, timeout_fire, room_geo, room_imm, room_n;
+  assign imm_first    = imm_hit_i && imm_k_i <= geo_i.geo;
+  assign size_fire    = imm_hit_i || pending_i >= CountW'(geo_i.geo);
+  assign timeout_fire = pending_i != '0 && timed_out_i;
+  assign room_geo     = geo_i.free >= RingIdxW'(geo_i.geo);
+  assign room_imm     = geo_i.free >= RingIdxW'(imm_k_i);
+  assign room_n       = geo_i.free >= RingIdxW'(pending_i);
 
   always_comb begin
-    reason_o = ReasonMaxBatch;
-    k_o      = k_size;
     if (size_fire) begin
-      if (imm_hit && imm_k == k_size)   reason_o = ReasonImmediate;
-      else if (to_end_o == 9'(k_size)) reason_o = ReasonRingEnd;
-      else                              reason_o = ReasonMaxBatch;
+      k_o      = imm_first ? imm_k_i : geo_i.geo;
+      reason_o = imm_first ? ReasonImmediate : geo_i.to_end_first ? ReasonRingEnd : ReasonMaxBatch;
     end else begin
       // n < K <= 16 here
-      reason_o = ReasonTimeout;
       k_o      = pending_i[4:0];
+      reason_o = ReasonTimeout;
     end
   end
 
   assign close_o = size_fire || timeout_fire;
-  assign start_o = close_o && free_o >= RingIdxW'(k_o);
+  assign start_o = size_fire ? (room_geo || (imm_hit_i && room_imm)) : (timeout_fire && room_n);
+
+  logic unused_ok;
+  assign unused_ok = ^{geo_i.to_end, geo_i.mx};
 
 endmodule
 

@@ -20,6 +20,12 @@ module txoe_cpl_writer
   input  wire  [3:0]                  tx_log2_i,
   input  wire  [4:0]                  max_batch_i,
   input  wire  [31:0]                 timeout_i,
+  // the same registers' values of the next cycle (the close decision's inputs are kept
+  // in registers computed from them)
+  input  wire  [3:0]                  cq_log2_d_i,
+  input  wire  [RingIdxW-1:0]         cq_head_d_i,
+  input  wire  [4:0]                  max_batch_d_i,
+  input  wire  [31:0]                 timeout_d_i,
 
   // completion queue input
   input  wire                         push_i,
@@ -77,39 +83,50 @@ module txoe_cpl_writer
   logic [31:0]          now_q;
 
   // ---------------------------------------------------------------- pending slots
-  logic [QAddrW-1:0] rd_ptr;           // pending slot 0
-  logic [15:0]       imm;
-  logic [31:0]       head_age;
-  assign rd_ptr   = fl_ptr_q + QAddrW'(k_q);
-  assign head_age = now_q - ts_mem[rd_ptr];
-  always_comb begin
-    for (int i = 0; i < 16; i++) imm[i] = q_mem[rd_ptr + QAddrW'(i)].immediate;
-  end
+  // The close decision is only taken in WrIdle, where no batch is in flight (k_q == 0) and
+  // pending slot 0 is queue slot fl_ptr_q. Its inputs are registers kept for it, so that
+  // it is a few comparisons deep (reading the queue memory through an index, then the
+  // ring geometry, then the rules one after the other made it the deepest logic of the
+  // core). Each is exact in every WrIdle cycle; the simulation checks them against the
+  // decision taken from the queue memory and the registers directly (below).
+  // - imm_q[r]: IMMEDIATE of queue slot fl_ptr_q + r, for the occupied slots (the batch in
+  //   flight, then the pending ones), 0 beyond them;
+  // - imm_hit_q, imm_k_q: the first set bit among imm_q[15:0] (+1): the first IMMEDIATE
+  //   among the pending slots whenever the writer is in WrIdle (after a batch starts the
+  //   writer is in WrAw, and pushes or the write response keep them up to date);
+  // - age_q: the age of pending slot 0 whenever the writer is in WrIdle with n_q != 0.
+  //   It counts up every cycle; it restarts at 0 when a completion is pushed with nothing
+  //   pending (that one becomes slot 0, pushed with ts = now + 1); after a batch starts it
+  //   is reloaded in WrAw (the next cycle, never WrIdle) from the new slot 0's ts;
+  // - tmo_q: age_q >= TIMEOUT, from the next cycle's age and TIMEOUT (after the reload in
+  //   WrAw it is right from the cycle after, still at least two before WrIdle);
+  // - geo_q: cq_geometry of the next cycle's CQ_LOG2, MAX_BATCH, CQ tail and CQ head.
+  logic [QAddrW-1:0]    rd_ptr;        // pending slot 0
+  logic [CplqDepth-1:0] imm_q;
+  logic                 imm_hit_q;
+  logic [4:0]           imm_k_q;
+  logic [31:0]          age_q;
+  logic                 tmo_q;
+  cq_geo_t              geo_q;
+  logic [15:0]          imm;
+  assign rd_ptr = fl_ptr_q + QAddrW'(k_q);
+  assign imm    = imm_q[15:0];
 
   // ---------------------------------------------------------------- close decision
   logic                close, start_ok, start;
   logic [4:0]          k;
   reason_e             reason;
-  logic [RingIdxW-1:0] cq_free;
-  logic [8:0]          to_end;
-  logic [4:0]          mx;
 
   txoe_cpl_coalesce #(.CountW(CountW)) u_coalesce (
     .pending_i   (n_q),
-    .imm_i       (imm),
-    .head_age_i  (head_age),
-    .timeout_i   (timeout_i),
-    .max_batch_i (max_batch_i),
-    .cq_log2_i   (cq_log2_i),
-    .cq_tail_i   (cq_tail_q),
-    .cq_head_i   (cq_head_i),
+    .imm_hit_i   (imm_hit_q),
+    .imm_k_i     (imm_k_q),
+    .timed_out_i (tmo_q),
+    .geo_i       (geo_q),
     .close_o     (close),
     .start_o     (start_ok),
     .k_o         (k),
-    .reason_o    (reason),
-    .free_o      (cq_free),
-    .to_end_o    (to_end),
-    .mx_o        (mx)
+    .reason_o    (reason)
   );
 
   assign start = state_q == WrIdle && start_ok;
@@ -136,12 +153,11 @@ module txoe_cpl_writer
   logic [EpbW-1:0]      eoff;          // entry offset of the first entry in its beat
   logic [5:0]           nbeats;
   logic [RingIdxW-1:0]  tx_mask;
-  logic [RingIdxW:0]    cq_size, tail_end;
+  logic [RingIdxW:0]    cq_size;
   assign entry_addr = cq_base_i + 64'(cq_tail_q) * CplBytes;
   assign eoff       = (Epb > 1) ? EpbW'(cq_tail_q) : '0;
   assign tx_mask    = (RingIdxW'(1) << tx_log2_i) - 1'b1;
   assign cq_size    = (RingIdxW+1)'(1) << cq_log2_i;
-  assign tail_end   = (RingIdxW+1)'(cq_tail_q) + (RingIdxW+1)'(k_q);
 
   always_comb begin
     if (Bw < CplBytes) nbeats = {k_q, 1'b0};                          // 2 beats an entry
@@ -190,6 +206,50 @@ module txoe_cpl_writer
   assign w_last = beat_q == nbeats - 6'd1;
   assign b_ok   = state_q == WrB && m_axi_bvalid && m_axi_bresp == 2'b00;
 
+  // imm_q's next value: shifted by the batch leaving at its write response, with the
+  // pushed completion's flag at the first free position
+  logic [CplqDepth-1:0] imm_d;
+  logic [4:0]           imm_shift;
+  logic [QAddrW-1:0]    push_at;        // count_o - imm_shift < CplqDepth at a push
+  assign imm_shift = b_ok ? k_q : 5'd0;
+  assign push_at   = QAddrW'(count_o - CountW'(imm_shift));
+  always_comb begin
+    imm_d = imm_q >> imm_shift;
+    if (push_i) imm_d[push_at] = cpl_i.immediate;
+  end
+
+  logic                imm_hit_d;
+  logic [4:0]          imm_k_d;
+  always_comb begin
+    imm_hit_d = 1'b0;
+    imm_k_d   = 5'd0;
+    for (int i = 15; i >= 0; i--) begin
+      if (imm_d[i]) begin
+        imm_hit_d = 1'b1;
+        imm_k_d   = 5'(i + 1);
+      end
+    end
+  end
+
+  logic [31:0]         age_step;       // the next age, but for the reload in WrAw
+  logic [RingIdxW-1:0] cq_tail_d;
+  logic                phase_d;
+  logic [RingIdxW:0]   tail_end;
+  assign age_step = (push_i && n_q == '0) ? 32'd0 : age_q + 32'd1;
+  assign tail_end = (RingIdxW+1)'(cq_tail_q) + (RingIdxW+1)'(k_q);
+  always_comb begin
+    cq_tail_d = cq_tail_q;
+    phase_d   = phase_q;
+    if (b_ok) begin
+      if (tail_end >= cq_size) begin
+        cq_tail_d = RingIdxW'(tail_end - cq_size);
+        phase_d   = !phase_q;
+      end else begin
+        cq_tail_d = RingIdxW'(tail_end);
+      end
+    end
+  end
+
   always_comb begin
     state_d = state_q;
     unique case (state_q)
@@ -216,9 +276,22 @@ module txoe_cpl_writer
       tx_head_q <= '0;
       phase_q   <= 1'b1;
       now_q     <= '0;
+      imm_q     <= '0;
+      imm_hit_q <= 1'b0;
+      imm_k_q   <= '0;
+      age_q     <= '0;
+      tmo_q     <= 1'b0;
+      geo_q     <= cq_geometry(cq_log2_d_i, max_batch_d_i, '0, cq_head_d_i);
     end else begin
       state_q <= state_d;
       now_q   <= now_q + 32'd1;
+      imm_q     <= imm_d;
+      imm_hit_q <= imm_hit_d;
+      imm_k_q   <= imm_k_d;
+      if (state_q == WrAw && !(push_i && n_q == '0)) age_q <= now_q + 32'd1 - ts_mem[rd_ptr];
+      else                                             age_q <= age_step;
+      tmo_q     <= age_step >= timeout_d_i;
+      geo_q     <= cq_geometry(cq_log2_d_i, max_batch_d_i, cq_tail_d, cq_head_d_i);
       if (push_i) wr_ptr_q <= wr_ptr_q + 1'b1;
       n_q <= n_q + CountW'(push_i) - (start ? CountW'(k) : '0);
       if (start) begin
@@ -228,13 +301,9 @@ module txoe_cpl_writer
       if (state_q == WrAw) nerr_q <= nerr;
       if (state_q == WrAw) beat_q <= '0;
       if (state_q == WrW && m_axi_wready) beat_q <= beat_q + 6'd1;
+      cq_tail_q <= cq_tail_d;
+      phase_q   <= phase_d;
       if (b_ok) begin
-        if (tail_end >= cq_size) begin
-          cq_tail_q <= RingIdxW'(tail_end - cq_size);
-          phase_q   <= !phase_q;
-        end else begin
-          cq_tail_q <= RingIdxW'(tail_end);
-        end
         tx_head_q <= (tx_head_q + RingIdxW'(k_q)) & tx_mask;
         fl_ptr_q  <= fl_ptr_q + QAddrW'(k_q);
         k_q       <= '0;
@@ -270,10 +339,45 @@ module txoe_cpl_writer
 
   // Assertions //
 `ifndef SYNTHESIS
+  // The close decision as docs/microarchitecture.md states it, step after step, from the
+  // queue memory and the registers of this cycle: the reference the registered inputs of
+  // u_coalesce must reproduce in every WrIdle cycle.
+  cq_geo_t             ref_geo;
+  logic [31:0]         head_age;       // now - ts of pending slot 0
+  logic [15:0]         imm_mem;        // IMMEDIATE of pending slots 0..15
+  logic                ref_imm_hit, ref_size, ref_timeout, ref_close, ref_start;
+  logic [4:0]          ref_imm_k, ref_kk, ref_k;
+  reason_e             ref_reason;
+  assign ref_geo  = cq_geometry(cq_log2_i, max_batch_i, cq_tail_q, cq_head_i);
+  assign head_age = now_q - ts_mem[rd_ptr];
+  always_comb begin
+    for (int i = 0; i < 16; i++) imm_mem[i] = CountW'(i) < n_q && q_mem[rd_ptr + QAddrW'(i)].immediate;
+    ref_imm_hit = 1'b0;
+    ref_imm_k   = 5'd0;
+    for (int i = 15; i >= 0; i--) begin
+      if (imm_mem[i]) begin
+        ref_imm_hit = 1'b1;
+        ref_imm_k   = 5'(i + 1);
+      end
+    end
+    ref_kk = ref_geo.mx;                                        // K = min(mx, to_end, imm + 1)
+    if (ref_geo.to_end < 9'(ref_kk)) ref_kk = ref_geo.to_end[4:0];
+    if (ref_imm_hit && ref_imm_k < ref_kk) ref_kk = ref_imm_k;
+    ref_size    = n_q >= CountW'(ref_kk);
+    ref_timeout = n_q != '0 && head_age >= timeout_i;
+    ref_close   = ref_size || ref_timeout;
+    ref_k       = ref_size ? ref_kk : n_q[4:0];
+    if (!ref_size)                                ref_reason = ReasonTimeout;
+    else if (ref_imm_hit && ref_imm_k == ref_kk)  ref_reason = ReasonImmediate;
+    else if (ref_geo.to_end == 9'(ref_kk))        ref_reason = ReasonRingEnd;
+    else                                          ref_reason = ReasonMaxBatch;
+    ref_start   = ref_close && ref_geo.free >= RingIdxW'(ref_k);
+  end
+
   logic [4:0] room;   // min(n, mx, to_end): the largest batch the rules could close now
   always_comb begin
-    room = (n_q > CountW'(mx)) ? mx : n_q[4:0];
-    if (9'(room) > to_end) room = to_end[4:0];
+    room = (n_q > CountW'(ref_geo.mx)) ? ref_geo.mx : n_q[4:0];
+    if (9'(room) > ref_geo.to_end) room = ref_geo.to_end[4:0];
   end
 
   always_ff @(posedge clk) begin
@@ -282,13 +386,25 @@ module txoe_cpl_writer
         else $error("completion queue overflow (instance %m)");
       BatchSize_A: assert (!start || (k != '0 && k <= max_batch_i
                                       && (RingIdxW+1)'(k) < cq_size
-                                      && 9'(k) <= to_end))
+                                      && 9'(k) <= ref_geo.to_end))
         else $error("batch of %0d: MAX_BATCH %0d, CQ of %0d, %0d to the ring end (instance %m)",
-                    k, max_batch_i, cq_size, to_end);
-      CqNoOverwrite_A: assert (!start || RingIdxW'(k) <= cq_free)
-        else $error("batch of %0d started with %0d free CQ slots (instance %m)", k, cq_free);
+                    k, max_batch_i, cq_size, ref_geo.to_end);
+      CqNoOverwrite_A: assert (!start || RingIdxW'(k) <= ref_geo.free)
+        else $error("batch of %0d started with %0d free CQ slots (instance %m)", k, ref_geo.free);
+      DecisionInputs_A: assert (state_q != WrIdle
+                                || (geo_q == ref_geo && imm == imm_mem
+                                    && imm_hit_q == ref_imm_hit && imm_k_q == ref_imm_k
+                                    && (n_q == '0 || (age_q == head_age
+                                                      && tmo_q == (head_age >= timeout_i)))))
+        else $error("close decision inputs out of date: geometry %h/%h, IMMEDIATE %h/%h, age %0d/%0d (instance %m)",
+                    geo_q, ref_geo, imm, imm_mem, age_q, head_age);
+      Decision_A: assert (state_q != WrIdle
+                          || (close == ref_close && start_ok == ref_start
+                              && (!ref_close || (k == ref_k && reason == ref_reason))))
+        else $error("close decision start %0d k %0d reason %0d, reference start %0d k %0d reason %0d (instance %m)",
+                    start_ok, k, reason, ref_start, ref_k, ref_reason);
       TimeoutHonoured_A: assert (!(state_q == WrIdle && n_q != '0 && head_age >= timeout_i
-                                   && cq_free >= RingIdxW'(room)) || start)
+                                   && ref_geo.free >= RingIdxW'(room)) || start)
         else $error("completion %0d cycles old (TIMEOUT %0d) with room and no batch (instance %m)",
                     head_age, timeout_i);
     end

@@ -41,6 +41,13 @@ module txoe_csr
   output logic [63:0]            cq_base_o,
   output logic [3:0]             cq_log2_o,
   output logic [RingIdxW-1:0]    cq_head_o,
+  // the values MAX_BATCH, TIMEOUT, CQ_LOG2 and CQ_HEAD hold in the next cycle (their reset
+  // values while rst is high): the completion writer keeps its close decision's inputs in
+  // registers computed from them
+  output logic [4:0]             max_batch_d_o,
+  output logic [31:0]            timeout_d_o,
+  output logic [3:0]             cq_log2_d_o,
+  output logic [RingIdxW-1:0]    cq_head_d_o,
 
   // IPv4 ID and IPv6 fragment ID counters: host loads, current values
   output logic                   id4_load_o,
@@ -200,6 +207,32 @@ module txoe_csr
     irq_clr = (wr_reg && waddr == RegIrqStatus) ? s_axil_wdata[1:0] : 2'd0;
   end
 
+  // next values of the registers the close decision reads
+  logic [4:0]          max_batch_d;
+  logic [31:0]         timeout_d;
+  logic [3:0]          cq_log2_d;
+  logic [RingIdxW-1:0] cq_head_d;
+  always_comb begin
+    max_batch_d = max_batch_q;
+    timeout_d   = timeout_q;
+    cq_log2_d   = cq_log2_q;
+    cq_head_d   = cq_head_q;
+    if (wr_reg) begin
+      unique case (waddr)
+        RegMaxBatch: if (!err_set[ErrConfig]) max_batch_d = s_axil_wdata[4:0];
+        RegTimeout:  timeout_d = s_axil_wdata;
+        RegCqLog2:   if (!err_set[ErrConfig]) cq_log2_d = s_axil_wdata[3:0];
+        RegCqHead:   cq_head_d = s_axil_wdata[RingIdxW-1:0]
+                                 & ((RingIdxW'(1) << cq_log2_q) - RingIdxW'(1));
+        default: ;
+      endcase
+    end
+  end
+  assign max_batch_d_o = rst ? MaxBatchReset : max_batch_d;
+  assign timeout_d_o   = rst ? TimeoutReset : timeout_d;
+  assign cq_log2_d_o   = rst ? RingLog2Reset : cq_log2_d;
+  assign cq_head_d_o   = rst ? '0 : cq_head_d;
+
   assign id4_load_o       = wr_reg && waddr == RegIpv4Id;
   assign id4_load_value_o = s_axil_wdata[15:0];
   assign id6_load_o       = wr_reg && waddr == RegIpv6Id;
@@ -216,7 +249,7 @@ module txoe_csr
       irq_mask_q   <= 2'd0;
       mtu_q        <= MtuReset;
       max_batch_q  <= MaxBatchReset;
-      timeout_q    <= 32'd200;
+      timeout_q    <= TimeoutReset;
       tx_base_lo_q <= 32'd0;
       tx_base_hi_q <= 32'd0;
       cq_base_lo_q <= 32'd0;
@@ -256,20 +289,19 @@ module txoe_csr
           RegCtrl:     enable_q   <= s_axil_wdata[0];
           RegIrqMask:  irq_mask_q <= s_axil_wdata[1:0];
           RegMtu:      if (!err_set[ErrConfig]) mtu_q <= s_axil_wdata[15:0];
-          RegMaxBatch: if (!err_set[ErrConfig]) max_batch_q <= s_axil_wdata[4:0];
-          RegTimeout:  timeout_q  <= s_axil_wdata;
           RegTxBaseLo: tx_base_lo_q <= {s_axil_wdata[31:12], 12'd0};
           RegTxBaseHi: tx_base_hi_q <= s_axil_wdata;
           RegTxLog2:   if (!err_set[ErrConfig]) tx_log2_q <= s_axil_wdata[3:0];
           RegTxTail:   if (!err_set[ErrDoorbell]) tx_tail_q <= s_axil_wdata[RingIdxW-1:0];
           RegCqBaseLo: cq_base_lo_q <= {s_axil_wdata[31:12], 12'd0};
           RegCqBaseHi: cq_base_hi_q <= s_axil_wdata;
-          RegCqLog2:   if (!err_set[ErrConfig]) cq_log2_q <= s_axil_wdata[3:0];
-          RegCqHead:   cq_head_q  <= s_axil_wdata[RingIdxW-1:0]
-                                     & ((RingIdxW'(1) << cq_log2_q) - RingIdxW'(1));
           default: ;
         endcase
       end
+      max_batch_q <= max_batch_d;
+      timeout_q   <= timeout_d;
+      cq_log2_q   <= cq_log2_d;
+      cq_head_q   <= cq_head_d;
       if (wr_fire && w_ctx) begin
         ctx_q[w_conn][w_word] <= s_axil_wdata;
       end

@@ -1,7 +1,9 @@
 // txoe_hdr_build: combinational header builder for one TCP segment: Ethernet II, optional
 // 802.1Q tag, IPv4 (DF always set, no options) or IPv6 (optional fragment header with
-// offset 0 and M = 0), and TCP without options. Checksums are complete: the payload's
-// contribution comes in as a sum of big-endian 16-bit words.
+// offset 0 and M = 0), and TCP without options. The two checksums come in finished: the
+// TX engine sums them over two cycles (txoe_pkg's ctx_ip_sum/ctx_tcp_sum, then the
+// segment's fields and its payload) and places them one cycle after the rest of the
+// header (docs/microarchitecture.md, "Header stage").
 `resetall
 `timescale 1ns / 1ps
 `default_nettype none
@@ -16,16 +18,15 @@ module txoe_hdr_build
   input  wire                            fin_i,
   input  wire  [15:0]                    ip_id_i,       // IPv4 identification
   input  wire  [31:0]                    frag_id_i,     // IPv6 fragment identification
-  input  wire  [31:0]                    payload_sum_i, // big-endian 16-bit word sum
+  input  wire  [15:0]                    ip_csum_i,     // IPv4 header checksum
+  input  wire  [15:0]                    tcp_csum_i,    // TCP checksum
   output logic [HdrMaxBytes*8-1:0]       hdr_o          // byte p at bits [8p +: 8]
 );
 
   logic [7:0]  b [HdrMaxBytes];
   logic [7:0]  tcp [20];
   logic [15:0] ip_total_len, ip6_payload_len, tcp_len;
-  logic [15:0] ip_csum, tcp_csum;
   logic [7:0]  tcp_flags;
-  logic [31:0] ip_sum, tcp_sum, pseudo_sum;
   logic [31:0] src_ip4, dst_ip4;
   int unsigned l3_at, l4_at;
 
@@ -34,34 +35,9 @@ module txoe_hdr_build
   assign tcp_len         = 16'd20 + len_i;
   assign ip_total_len    = 16'd20 + tcp_len;
   assign ip6_payload_len = (ctx_i.frag_hdr ? 16'd8 : 16'd0) + tcp_len;
-  assign tcp_flags       = {3'b000, 1'b1, psh_i, 2'b00, fin_i};  // ACK, PSH, FIN
+  assign tcp_flags       = tcp_flags_of(psh_i, fin_i);
   assign l3_at           = ctx_i.vlan_en ? 18 : 14;
   assign l4_at           = l3_at + (!ctx_i.ipv6 ? 20 : ctx_i.frag_hdr ? 48 : 40);
-
-  // ---------------------------------------------------------------- checksums
-  always_comb begin
-    ip_sum = 32'h4500 + {24'd0, ctx_i.tos} + 32'(ip_total_len) + 32'(ip_id_i) + 32'h4000
-           + {16'd0, ctx_i.ttl, 8'd6}
-           + 32'(src_ip4[31:16]) + 32'(src_ip4[15:0]) + 32'(dst_ip4[31:16]) + 32'(dst_ip4[15:0]);
-    ip_csum = ~csum_fold(ip_sum);
-
-    pseudo_sum = 32'd6 + 32'(tcp_len);
-    if (ctx_i.ipv6) begin
-      for (int i = 0; i < 8; i++) begin
-        pseudo_sum = pseudo_sum + 32'(ctx_i.src_ip[16*i +: 16]) + 32'(ctx_i.dst_ip[16*i +: 16]);
-      end
-    end else begin
-      pseudo_sum = pseudo_sum + 32'(src_ip4[31:16]) + 32'(src_ip4[15:0])
-                 + 32'(dst_ip4[31:16]) + 32'(dst_ip4[15:0]);
-    end
-    tcp_sum = pseudo_sum
-            + 32'(ctx_i.src_port) + 32'(ctx_i.dst_port)
-            + 32'(seq_i[31:16]) + 32'(seq_i[15:0])
-            + 32'(ctx_i.ack[31:16]) + 32'(ctx_i.ack[15:0])
-            + {16'd0, 8'h50, tcp_flags} + 32'(ctx_i.window)
-            + payload_sum_i;
-    tcp_csum = ~csum_fold(tcp_sum);
-  end
 
   // ---------------------------------------------------------------- TCP header
   always_comb begin
@@ -77,8 +53,8 @@ module txoe_hdr_build
     tcp[13] = tcp_flags;
     tcp[14] = ctx_i.window[15:8];
     tcp[15] = ctx_i.window[7:0];
-    tcp[16] = tcp_csum[15:8];
-    tcp[17] = tcp_csum[7:0];
+    tcp[16] = tcp_csum_i[15:8];
+    tcp[17] = tcp_csum_i[7:0];
     tcp[18] = 8'h00;
     tcp[19] = 8'h00;
   end
@@ -107,8 +83,8 @@ module txoe_hdr_build
       b[l3_at + 7]  = 8'h00;
       b[l3_at + 8]  = ctx_i.ttl;
       b[l3_at + 9]  = 8'd6;                  // TCP
-      b[l3_at + 10] = ip_csum[15:8];
-      b[l3_at + 11] = ip_csum[7:0];
+      b[l3_at + 10] = ip_csum_i[15:8];
+      b[l3_at + 11] = ip_csum_i[7:0];
       for (int i = 0; i < 4; i++) begin
         b[l3_at + 12 + i] = src_ip4[31 - 8*i -: 8];
         b[l3_at + 16 + i] = dst_ip4[31 - 8*i -: 8];

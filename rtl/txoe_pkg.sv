@@ -54,6 +54,7 @@ package txoe_pkg;
   localparam logic [15:0] MtuMin        = 16'd576;
   localparam logic [15:0] MtuMax        = 16'd9000;
   localparam logic [4:0]  MaxBatchReset = 5'd8;
+  localparam logic [31:0] TimeoutReset  = 32'd200;
   localparam logic [3:0]  RingLog2Reset = 4'd4;
   localparam int unsigned RingLog2Max   = 12;
   localparam int unsigned RingIdxW      = 12;   // ring indices, up to 4096 entries
@@ -163,6 +164,75 @@ package txoe_pkg;
     c.tos        = w[17*32 + 8 +: 8];
     c.flow_label = w[18*32 +: 20];
     return c;
+  endfunction
+
+  // CQ ring geometry for the close decision (docs/microarchitecture.md, "The close
+  // decision"): with S = 2^cq_log2 entries, free = S - 1 - ((tail - head) mod S) slots the
+  // host has consumed; to_end = G - (tail mod G), G = min(S, 256), slots before the ring's
+  // end or the next 4 KiB boundary; mx = min(MAX_BATCH, S - 1); geo = min(mx, to_end), the
+  // size rule's limit without IMMEDIATE, and whether to_end is that limit (then a full
+  // batch closes as ring_end).
+  typedef struct packed {
+    logic [RingIdxW-1:0] free;
+    logic [8:0]          to_end;
+    logic [4:0]          mx;
+    logic [4:0]          geo;
+    logic                to_end_first;
+  } cq_geo_t;
+
+  function automatic cq_geo_t cq_geometry(input logic [3:0] cq_log2, input logic [4:0] max_batch,
+                                          input logic [RingIdxW-1:0] tail,
+                                          input logic [RingIdxW-1:0] head);
+    cq_geo_t             r;
+    logic [RingIdxW-1:0] mask;
+    logic [8:0]          g;
+    mask           = (RingIdxW'(1) << cq_log2) - RingIdxW'(1);
+    r.free         = mask - ((tail - head) & mask);
+    g              = (cq_log2 >= 4'd8) ? 9'd256 : (9'd1 << cq_log2);
+    r.to_end       = g - ({1'b0, tail[7:0]} & (g - 9'd1));
+    r.mx           = (RingIdxW'(max_batch) > mask) ? mask[4:0] : max_batch;
+    r.to_end_first = r.to_end <= 9'(r.mx);
+    r.geo          = r.to_end_first ? r.to_end[4:0] : r.mx;
+    return r;
+  endfunction
+
+  // TCP flags byte: ACK always, PSH and FIN as given.
+  function automatic logic [7:0] tcp_flags_of(input logic psh, input logic fin);
+    return {3'b000, 1'b1, psh, 2'b00, fin};
+  endfunction
+
+  // The checksums as 32-bit sums of big-endian 16-bit words, split into the share of the
+  // context (constant over a request) and that of a segment.
+  // IPv4 header: version/IHL, TOS, DF, TTL/protocol, addresses, and the 40 bytes of IPv4
+  // and TCP header in the total length; a segment adds its length and its ID.
+  function automatic logic [31:0] ctx_ip_sum(input ctx_t c);
+    return 32'h4500 + {24'd0, c.tos} + 32'h4000 + {16'd0, c.ttl, 8'd6} + 32'd40
+         + 32'(c.src_ip[31:16]) + 32'(c.src_ip[15:0]) + 32'(c.dst_ip[31:16]) + 32'(c.dst_ip[15:0]);
+  endfunction
+
+  // The pseudo-header's addresses: IPv4 or IPv6.
+  function automatic logic [31:0] ctx_addr_sum(input ctx_t c);
+    logic [31:0] s;
+    s = '0;
+    if (c.ipv6) begin
+      for (int i = 0; i < 8; i++) s = s + 32'(c.src_ip[16*i +: 16]) + 32'(c.dst_ip[16*i +: 16]);
+    end else begin
+      s = 32'(c.src_ip[31:16]) + 32'(c.src_ip[15:0]) + 32'(c.dst_ip[31:16]) + 32'(c.dst_ip[15:0]);
+    end
+    return s;
+  endfunction
+
+  // TCP: the pseudo-header's addresses and protocol with the 20 bytes of TCP header in the
+  // TCP length, ports, ACK number, data offset, window; a segment adds its length, its
+  // sequence number, its flags and its payload.
+  function automatic logic [31:0] ctx_tcp_sum(input ctx_t c);
+    return ctx_tcp_fields_sum(c) + ctx_addr_sum(c);
+  endfunction
+
+  // ... all of it but the addresses
+  function automatic logic [31:0] ctx_tcp_fields_sum(input ctx_t c);
+    return 32'd6 + 32'd20 + 32'(c.src_port) + 32'(c.dst_port)
+         + 32'(c.ack[31:16]) + 32'(c.ack[15:0]) + 32'h5000 + 32'(c.window);
   endfunction
 
   // Ones'-complement fold of a 32-bit sum to 16 bits.

@@ -96,19 +96,28 @@ module txoe_tx_engine
     return (s == SlotW'(NumSlots - 1)) ? '0 : s + 1'b1;
   endfunction
 
-  // Sum of the bytes of `word` (frame word `w`) that lie in [lo, hi), as big-endian 16-bit
-  // words: even frame positions are high bytes.
-  function automatic logic [31:0] word_sum(input logic [DataW-1:0] word,
-                                           input logic signed [WordIdxW-1:0] w,
-                                           input logic [13:0] lo, input logic [13:0] hi);
-    logic [31:0] sum;
-    logic [31:0] pos;
+  // The lanes of frame word `w` whose frame positions lie in [lo, hi): the payload's bytes.
+  function automatic logic [Bw-1:0] payload_lanes(input logic signed [WordIdxW-1:0] w,
+                                                  input logic [13:0] lo, input logic [13:0] hi);
+    logic [Bw-1:0] m;
+    logic [31:0]   pos;
+    for (int j = 0; j < Bw; j++) begin
+      pos  = 32'(w) * 32'(Bw) + 32'(j);
+      m[j] = w >= 0 && pos >= 32'(lo) && pos < 32'(hi);
+    end
+    return m;
+  endfunction
+
+  // Sum of the bytes of `word` on the lanes selected by `m` whose index has parity `odd`.
+  // The payload sum (big-endian 16-bit words) is kept as two byte sums, of the high bytes
+  // (even frame positions: even lanes, Bw being even) and of the low bytes: two narrow
+  // adder trees instead of one wide one; they are combined only in the TCP checksum.
+  function automatic logic [15:0] lanes_sum(input logic [DataW-1:0] word, input logic [Bw-1:0] m,
+                                            input int unsigned odd);
+    logic [15:0] sum;
     sum = '0;
     for (int j = 0; j < Bw; j++) begin
-      pos = 32'(w) * 32'(Bw) + 32'(j);
-      if (w >= 0 && pos >= 32'(lo) && pos < 32'(hi)) begin
-        sum = sum + ((j % 2 == 0) ? {16'd0, word[j*8 +: 8], 8'd0} : {24'd0, word[j*8 +: 8]});
-      end
+      if (j % 2 == odd && m[j]) sum = sum + {8'd0, word[j*8 +: 8]};
     end
     return sum;
   endfunction
@@ -207,7 +216,7 @@ module txoe_tx_engine
   job_t                       job;
   logic [BeatCntW-1:0]        rk_q;                      // beat of the head job
   logic [DataW-1:0]           prev_q;
-  logic [31:0]                psum_q;
+  logic [23:0]                psum_hi_q, psum_lo_q;      // byte sums of the payload so far
   logic                       job_err_q;
   logic                       r_active, r_fire, r_last;
   logic signed [WordIdxW-1:0] d_job, q_job, fw, tail_w;
@@ -215,7 +224,6 @@ module txoe_tx_engine
   logic [13:0]                job_frame_len;
   logic [2*DataW-1:0]         pair, tail_pair;
   logic [DataW-1:0]           fw_data, tail_data;
-  logic [31:0]                fw_sum, tail_sum;
   logic                       beat_err;
 
   assign job           = job_q[job_rd_q];
@@ -233,8 +241,19 @@ module txoe_tx_engine
   assign fw_data       = pair[DataW-1:0];
   assign tail_pair     = {{DataW{1'b0}}, m_axi_rdata} >> ((Bw - int'(sh)) * 8);
   assign tail_data     = tail_pair[DataW-1:0];
-  assign fw_sum        = word_sum(fw_data, fw, 14'(hdr_len_q), job_frame_len);
-  assign tail_sum      = word_sum(tail_data, tail_w, 14'(hdr_len_q), job_frame_len);
+
+  // The payload sum runs one cycle behind the beats: a beat's realigned word and its
+  // payload lanes are registered (bs_*), summed in the next cycle into psum_*_q, and the
+  // request's last beat (with its tail word) into ev_*_q, which the header stage reads
+  // from the cycle after the event (the TCP checksum's second cycle).
+  logic                       bs_v_q, bs_last_q;
+  logic [DataW-1:0]           bs_data_q, bs_tail_q;
+  logic [Bw-1:0]              bs_lanes_q, bs_tail_lanes_q;
+  logic [15:0]                bs_hi, bs_lo, bs_tail_hi, bs_tail_lo;
+  assign bs_hi      = lanes_sum(bs_data_q, bs_lanes_q, 0);
+  assign bs_lo      = lanes_sum(bs_data_q, bs_lanes_q, 1);
+  assign bs_tail_hi = lanes_sum(bs_tail_q, bs_tail_lanes_q, 0);
+  assign bs_tail_lo = lanes_sum(bs_tail_q, bs_tail_lanes_q, 1);
 
   // ================================================================ header stage
   logic                 ev_q;
@@ -242,18 +261,50 @@ module txoe_tx_engine
   logic [SlotW-1:0]     ev_slot_q;
   logic [15:0]          ev_len_q;
   logic                 ev_last_q;
-  logic [31:0]          ev_sum_q;
+  logic [23:0]          ev_hi_q, ev_lo_q;                // the segment's payload byte sums
   logic [31:0]          seq_q;
   logic [16:0]          done_q;
   logic [15:0]          segs_q;
 
-  logic                     ev_fin;
+  logic                     ev_fin, ev_psh;
   logic [31:0]              seq_next;
   logic [HdrMaxBytes*8-1:0] hdr_now;
   logic                     ev_build;
   assign ev_build = ev_q && ev_kind_q == EvOk;
   assign ev_fin   = ev_last_q && desc.flags[FlagFin];
+  assign ev_psh   = ev_last_q && desc.flags[FlagPsh];
   assign seq_next = seq_q + 32'(ev_len_q) + 32'(ev_fin);
+
+  // The header is built in two cycles. In the event's cycle: every byte but the two
+  // checksums (left zero), and the checksums' sums without the payload, from the
+  // context's share (ctx_ip_q, and ctx_tcp_q in two steps: summed in the two cycles after
+  // CHECK, at least one cycle before a request's first event) and the segment's fields. In the next cycle
+  // (hs_*): the payload sum is added, both sums folded, and the header with its
+  // checksums written into the slot. The slot is ready from the event's cycle on; the
+  // stream output reads its header bytes two cycles after that at the earliest (a word
+  // read in cycle t is assembled in t+1), so the checksums are there in time.
+  logic [31:0]              ctx_ip_q, ctx_tcp_q;
+  logic [31:0]              ctx_tcp_addr_q, ctx_tcp_rest_q;   // ctx_tcp_sum in two halves
+  logic                     hs_v_q, hs_v4_q;
+  logic [SlotW-1:0]         hs_slot_q;
+  logic [HdrMaxBytes*8-1:0] hs_hdr_q;
+  logic [31:0]              hs_ip_sum_q, hs_tcp_sum_q;
+  logic [6:0]               hs_ip_at_q, hs_tcp_at_q;      // first byte of each checksum
+  logic [15:0]              hs_ip_csum, hs_tcp_csum;
+  logic [HdrMaxBytes*8-1:0] hs_hdr;
+  logic [6:0]               ev_l3_at;
+  assign ev_l3_at    = ctx_q.vlan_en ? 7'd18 : 7'd14;
+  assign hs_ip_csum  = ~csum_fold(hs_ip_sum_q);
+  assign hs_tcp_csum = ~csum_fold(hs_tcp_sum_q + {ev_hi_q, 8'd0} + 32'(ev_lo_q));
+  always_comb begin
+    hs_hdr = hs_hdr_q;
+    if (hs_v4_q) begin
+      hs_hdr[32'(hs_ip_at_q) * 8 +: 8]      = hs_ip_csum[15:8];
+      hs_hdr[32'(hs_ip_at_q) * 8 + 8 +: 8]  = hs_ip_csum[7:0];
+    end
+    hs_hdr[32'(hs_tcp_at_q) * 8 +: 8]     = hs_tcp_csum[15:8];
+    hs_hdr[32'(hs_tcp_at_q) * 8 + 8 +: 8] = hs_tcp_csum[7:0];
+  end
 
   txoe_hdr_build u_hdr_build (
     .ctx_i         (ctx_q),
@@ -263,7 +314,8 @@ module txoe_tx_engine
     .fin_i         (ev_fin),
     .ip_id_i       (id4_i),
     .frag_id_i     (id6_i),
-    .payload_sum_i (ev_sum_q),
+    .ip_csum_i     (16'd0),
+    .tcp_csum_i    (16'd0),
     .hdr_o         (hdr_now)
   );
 
@@ -377,14 +429,19 @@ module txoe_tx_engine
       req_err_q   <= 1'b0;
       rk_q        <= '0;
       prev_q      <= '0;
-      psum_q      <= '0;
+      psum_hi_q   <= '0;
+      psum_lo_q   <= '0;
       job_err_q   <= 1'b0;
+      bs_v_q      <= 1'b0;
+      bs_last_q   <= 1'b0;
+      hs_v_q      <= 1'b0;
       ev_q        <= 1'b0;
       ev_kind_q   <= EvOk;
       ev_slot_q   <= '0;
       ev_len_q    <= '0;
       ev_last_q   <= 1'b0;
-      ev_sum_q    <= '0;
+      ev_hi_q     <= '0;
+      ev_lo_q     <= '0;
       seq_q       <= '0;
       done_q      <= '0;
       segs_q      <= '0;
@@ -473,7 +530,6 @@ module txoe_tx_engine
           job_rd_q  <= slot_next(job_rd_q);
           rk_q      <= '0;
           prev_q    <= '0;
-          psum_q    <= '0;
           job_err_q <= 1'b0;
           s_tail_q[job.slot]   <= tail_data;
           s_tail_w_q[job.slot] <= WordW'(tail_w);
@@ -481,8 +537,20 @@ module txoe_tx_engine
         end else begin
           rk_q      <= rk_q + 1'b1;
           prev_q    <= m_axi_rdata;
-          psum_q    <= psum_q + fw_sum;
           job_err_q <= job_err_q || beat_err;
+        end
+      end
+      bs_v_q    <= r_fire;
+      bs_last_q <= r_last;
+      if (bs_v_q) begin
+        if (bs_last_q) begin
+          ev_hi_q   <= psum_hi_q + 24'(bs_hi) + 24'(bs_tail_hi);
+          ev_lo_q   <= psum_lo_q + 24'(bs_lo) + 24'(bs_tail_lo);
+          psum_hi_q <= '0;
+          psum_lo_q <= '0;
+        end else begin
+          psum_hi_q <= psum_hi_q + 24'(bs_hi);
+          psum_lo_q <= psum_lo_q + 24'(bs_lo);
         end
       end
 
@@ -493,14 +561,12 @@ module txoe_tx_engine
         ev_slot_q <= job.slot;
         ev_len_q  <= job.len;
         ev_last_q <= job.last;
-        ev_sum_q  <= psum_q + fw_sum + tail_sum;
       end
       if (ev_q) begin
         s_ready_q[ev_slot_q] <= 1'b1;
         unique case (ev_kind_q)
           EvOk: begin
             s_kind_q[ev_slot_q]      <= SlotFrame;
-            s_hdr_q[ev_slot_q]       <= hdr_now;
             s_hdr_len_q[ev_slot_q]   <= hdr_len_q;
             s_frame_len_q[ev_slot_q] <= 14'(hdr_len_q) + ev_len_q[13:0];
             s_nw_q[ev_slot_q]        <= WordW'((32'(hdr_len_q) + 32'(ev_len_q) + Bw - 1) >> LaneW);
@@ -525,6 +591,8 @@ module txoe_tx_engine
         endcase
       end
 
+      hs_v_q <= ev_build;
+
       // ---------------------------------------------------------- stream output
       if (rd_skip || rd_slot_done) s_read_q[rd_slot_q] <= 1'b1;
       if (rd_skip) begin
@@ -547,6 +615,33 @@ module txoe_tx_engine
         tx_slot_q <= slot_next(tx_slot_q);
       end
     end
+  end
+
+  // payload-sum and header pipeline registers, qualified by bs_v_q / hs_v_q: not reset
+  always_ff @(posedge clk) begin
+    ctx_ip_q       <= ctx_ip_sum(ctx_q);
+    ctx_tcp_addr_q <= ctx_addr_sum(ctx_q);
+    ctx_tcp_rest_q <= ctx_tcp_fields_sum(ctx_q);
+    ctx_tcp_q      <= ctx_tcp_addr_q + ctx_tcp_rest_q;
+    if (r_fire) begin
+      bs_data_q  <= fw_data;
+      bs_lanes_q <= payload_lanes(fw, 14'(hdr_len_q), job_frame_len);
+    end
+    if (r_last) begin
+      bs_tail_q       <= tail_data;
+      bs_tail_lanes_q <= payload_lanes(tail_w, 14'(hdr_len_q), job_frame_len);
+    end
+    if (ev_build) begin
+      hs_slot_q    <= ev_slot_q;
+      hs_hdr_q     <= hdr_now;
+      hs_v4_q      <= !ctx_q.ipv6;
+      hs_ip_sum_q  <= ctx_ip_q + 32'(ev_len_q) + 32'(id4_i);
+      hs_tcp_sum_q <= ctx_tcp_q + 32'(ev_len_q) + 32'(seq_q[31:16]) + 32'(seq_q[15:0])
+                      + 32'(tcp_flags_of(ev_psh, ev_fin));
+      hs_ip_at_q   <= ev_l3_at + 7'd10;
+      hs_tcp_at_q  <= ev_l3_at + (!ctx_q.ipv6 ? 7'd20 : ctx_q.frag_hdr ? 7'd48 : 7'd40) + 7'd16;
+    end
+    if (hs_v_q) s_hdr_q[hs_slot_q] <= hs_hdr;
   end
 
   // output FIFO storage and frame buffer: not reset
@@ -603,6 +698,9 @@ module txoe_tx_engine
     if (!rst) begin
       SlotsConserved_A: assert (32'(free_q) <= NumSlots)
         else $error("more free slots than slots (instance %m)");
+      CtxSumsCurrent_A: assert (!ev_build || (ctx_ip_q == ctx_ip_sum(ctx_q)
+                                              && ctx_tcp_q == ctx_tcp_sum(ctx_q)))
+        else $error("header stage read the checksum share of another context (instance %m)");
       NoAllocWithoutSlot_A: assert (!(allocs != 2'd0 && free_q == 2'd0))
         else $error("slot allocated while none is free (instance %m)");
     end
