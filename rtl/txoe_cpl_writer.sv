@@ -131,11 +131,11 @@ module txoe_cpl_writer
 
   assign start = state_q == WrIdle && start_ok;
 
-  // Errors among the k_q entries of the batch in flight, counted in WrAw (the batch's
-  // entries start at fl_ptr_q there) rather than with the close decision: batch_errors_o
-  // is only read with batch_done_o, two states later, and the close decision's path
-  // stays short. A tree of adds over the 16 flags, not a chain.
-  logic [15:0] err_flag;
+  // Errors among the k_q entries of the batch in flight: batch_errors_o is only read with
+  // batch_done_o, in WrB, so they are counted off the close decision's path, in two
+  // steps: the entries' error flags are read in WrAw (the batch's entries start at
+  // fl_ptr_q there), and counted, as a tree of adds, in WrW.
+  logic [15:0] err_flag, err_flag_q;
   logic [4:0]  nerr;
   always_comb begin
     for (int i = 0; i < 16; i++) begin
@@ -143,8 +143,8 @@ module txoe_cpl_writer
     end
     nerr = '0;
     for (int g = 0; g < 4; g++) begin
-      nerr = nerr + 5'(err_flag[4*g]) + 5'(err_flag[4*g+1]) + 5'(err_flag[4*g+2])
-                  + 5'(err_flag[4*g+3]);
+      nerr = nerr + 5'(err_flag_q[4*g]) + 5'(err_flag_q[4*g+1]) + 5'(err_flag_q[4*g+2])
+                  + 5'(err_flag_q[4*g+3]);
     end
   end
 
@@ -218,18 +218,25 @@ module txoe_cpl_writer
     if (push_i) imm_d[push_at] = cpl_i.immediate;
   end
 
-  logic                imm_hit_d;
-  logic [4:0]          imm_k_d;
+  // the first of imm_d[15:0]: the first of the shifted flags, else the pushed one (it
+  // lands after every occupied slot), so that the push only drives the last mux
+  logic                imm_hit_d, imm_hit_kept, imm_push_hit;
+  logic [4:0]          imm_k_d, imm_k_kept;
+  logic [CplqDepth-1:0] imm_kept;
+  assign imm_kept = imm_q >> imm_shift;
   always_comb begin
-    imm_hit_d = 1'b0;
-    imm_k_d   = 5'd0;
+    imm_hit_kept = 1'b0;
+    imm_k_kept   = 5'd0;
     for (int i = 15; i >= 0; i--) begin
-      if (imm_d[i]) begin
-        imm_hit_d = 1'b1;
-        imm_k_d   = 5'(i + 1);
+      if (imm_kept[i]) begin
+        imm_hit_kept = 1'b1;
+        imm_k_kept   = 5'(i + 1);
       end
     end
   end
+  assign imm_push_hit = push_i && cpl_i.immediate && push_at < QAddrW'(16);
+  assign imm_hit_d    = imm_hit_kept || imm_push_hit;
+  assign imm_k_d      = imm_hit_kept ? imm_k_kept : imm_push_hit ? 5'(push_at) + 5'd1 : 5'd0;
 
   logic [31:0]         age_step;       // the next age, but for the reload in WrAw
   logic [RingIdxW-1:0] cq_tail_d;
@@ -271,6 +278,7 @@ module txoe_cpl_writer
       k_q       <= '0;
       reason_q  <= ReasonMaxBatch;
       nerr_q    <= '0;
+      err_flag_q <= '0;
       beat_q    <= '0;
       cq_tail_q <= '0;
       tx_head_q <= '0;
@@ -290,7 +298,7 @@ module txoe_cpl_writer
       imm_k_q   <= imm_k_d;
       if (state_q == WrAw && !(push_i && n_q == '0)) age_q <= now_q + 32'd1 - ts_mem[rd_ptr];
       else                                             age_q <= age_step;
-      tmo_q     <= age_step >= timeout_d_i;
+      tmo_q     <= (push_i && n_q == '0) ? timeout_d_i == '0 : age_q + 32'd1 >= timeout_d_i;
       geo_q     <= cq_geometry(cq_log2_d_i, max_batch_d_i, cq_tail_d, cq_head_d_i);
       if (push_i) wr_ptr_q <= wr_ptr_q + 1'b1;
       n_q <= n_q + CountW'(push_i) - (start ? CountW'(k) : '0);
@@ -298,7 +306,8 @@ module txoe_cpl_writer
         k_q      <= k;
         reason_q <= reason;
       end
-      if (state_q == WrAw) nerr_q <= nerr;
+      if (state_q == WrAw) err_flag_q <= err_flag;
+      if (state_q == WrW)  nerr_q <= nerr;
       if (state_q == WrAw) beat_q <= '0;
       if (state_q == WrW && m_axi_wready) beat_q <= beat_q + 6'd1;
       cq_tail_q <= cq_tail_d;

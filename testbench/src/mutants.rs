@@ -83,8 +83,8 @@ pub const MUTANTS: &[Mutant] = &[
         name: "timeout-one-late",
         what: "coalescing timeout closes one cycle late",
         file: "txoe_cpl_writer.sv",
-        from: "tmo_q     <= age_step >= timeout_d_i;",
-        to: "tmo_q     <= age_step > timeout_d_i;",
+        from: "age_q + 32'd1 >= timeout_d_i;",
+        to: "age_q + 32'd1 > timeout_d_i;",
     },
     Mutant {
         name: "max-batch-minus-one",
