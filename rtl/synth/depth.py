@@ -47,6 +47,8 @@ def main():
     ap.add_argument("--top", type=int, default=25)
     ap.add_argument("--json")
     ap.add_argument("--period", type=float, default=6.4)
+    ap.add_argument("--trace", metavar="REGISTER",
+                    help="print the cells of the worst path into this register (index stripped)")
     a = ap.parse_args()
 
     d = json.load(open(a.net))
@@ -90,6 +92,7 @@ def main():
                 driver[b] = ("<" + pname + ">", "PORT", pname)
 
     memo = {}
+    pred = {}            # bit -> the input bit its worst arrival came through
     sys.setrecursionlimit(1000000)
 
     def comb_inputs(cname, ctype, port):
@@ -141,6 +144,7 @@ def main():
                         t = t + cd + (ROUTE if routed else 0.0)
                         if t > best[0]:
                             best = (t, lv + (1 if ctype in ("LUT4", "CCU2C", "TRELLIS_DPR16X4", "MULT18X18D") and routed else 0), st)
+                            pred[b] = ib
                     res = best
         memo[b] = res
         return res
@@ -203,6 +207,20 @@ def main():
     for g, (w, n, o, s0) in sorted(groups.items(), key=lambda kv: -kv[1][0]):
         if o:
             print("%6.2f ns %5d/%-5d %-50s <- %s" % (w, o, n, short(g), s0))
+    if a.trace:
+        cand = [r for r in rows if re.sub(r"\[\d+\]", "", cell_src(r[3])).startswith(a.trace)]
+        if cand:
+            t, lv, st, en, port, b = cand[0]
+            print("\nworst path into %s (%.2f ns):" % (cell_src(en), t))
+            chain = []
+            while b is not None:
+                chain.append(b)
+                b = pred.get(b)
+            for b in reversed(chain):
+                drv = driver.get(b, ("<const>", "", ""))
+                c = cells.get(drv[0], {})
+                srcs = c.get("attributes", {}).get("src", "").split("|")[0]
+                print("  %6.2f  %-10s %-40s %s" % (memo[b][0], drv[1], netname.get(b, "")[:40], short(srcs)))
     if a.json:
         json.dump({"period_ns": a.period, "end_points": len(rows), "over": over,
                    "worst": [{"ns": round(t, 2), "levels": lv, "from": cell_src(st), "to": cell_src(en), "pin": port}
