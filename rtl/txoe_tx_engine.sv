@@ -277,10 +277,10 @@ module txoe_tx_engine
 
   // The header is built in two cycles. In the event's cycle: every byte but the two
   // checksums (left zero), and the checksums' sums without the payload, from the
-  // context's share (ctx_ip_q, and ctx_tcp_q in two steps: summed in the two cycles after
-  // CHECK, at least one cycle before a request's first event) and the segment's fields. In the next cycle
-  // (hs_*): the payload sum is added, both sums folded, and the header with its
-  // checksums written into the slot. The slot is ready from the event's cycle on; the
+  // context's share (ctx_ip_q, and ctx_tcp_q in two steps: summed in the two cycles
+  // after CHECK, at least one cycle before a request's first event) and the segment's
+  // fields. In the next cycle (hs_*): the payload sum is added, both sums folded, and the
+  // header with its checksums written into the slot. The slot is ready from the event's cycle on; the
   // stream output reads its header bytes two cycles after that at the earliest (a word
   // read in cycle t is assembled in t+1), so the checksums are there in time.
   logic [31:0]              ctx_ip_q, ctx_tcp_q;
@@ -310,7 +310,7 @@ module txoe_tx_engine
     .ctx_i         (ctx_q),
     .seq_i         (seq_q),
     .len_i         (ev_len_q),
-    .psh_i         (ev_last_q && desc.flags[FlagPsh]),
+    .psh_i         (ev_psh),
     .fin_i         (ev_fin),
     .ip_id_i       (id4_i),
     .frag_id_i     (id6_i),

@@ -62,8 +62,8 @@ pub const MUTANTS: &[Mutant] = &[
         name: "psh-every-segment",
         what: "PSH on every segment, not only the last",
         file: "txoe_tx_engine.sv",
-        from: ".psh_i         (ev_last_q && desc.flags[FlagPsh]),",
-        to: ".psh_i         (desc.flags[FlagPsh]),",
+        from: "assign ev_psh   = ev_last_q && desc.flags[FlagPsh];",
+        to: "assign ev_psh   = desc.flags[FlagPsh];",
     },
     Mutant {
         name: "fin-no-seq",
