@@ -127,6 +127,28 @@ pub struct Violation {
 }
 
 impl Violation {
+    /// A violation; out of line and cold, so that the code building one is kept off the
+    /// per-cycle path of the checks.
+    #[cold]
+    #[inline(never)]
+    fn cold(
+        cycle: u64,
+        interface: Interface,
+        channel: &'static str,
+        rule: &'static str,
+        culprit: Culprit,
+        detail: String,
+    ) -> Violation {
+        Violation {
+            cycle,
+            interface,
+            channel,
+            rule,
+            culprit,
+            detail,
+        }
+    }
+
     /// The port name of the report and the waveform view: `m_axi_ar`, `s_axil_b`,
     /// `m_axis_tx`, …
     pub fn port(&self) -> String {
@@ -370,14 +392,14 @@ impl AxiChecker {
         ];
         for (interface, channel, name, v) in valids {
             if v {
-                return Err(Violation {
+                return Err(Violation::cold(
                     cycle,
                     interface,
                     channel,
-                    rule: "reset-drops-valid",
-                    culprit: Culprit::Device,
-                    detail: format!("{name} is high in the cycle after rst"),
-                });
+                    "reset-drops-valid",
+                    Culprit::Device,
+                    format!("{name} is high in the cycle after rst"),
+                ));
             }
         }
         Ok(())
@@ -421,14 +443,7 @@ impl AxiChecker {
         now: T,
     ) -> Violation {
         let &(valid_name, ready_name, payload_name) = signals;
-        let v = |rule, detail| Violation {
-            cycle,
-            interface,
-            channel,
-            rule,
-            culprit,
-            detail,
-        };
+        let v = |rule, detail| Violation::cold(cycle, interface, channel, rule, culprit, detail);
         if !valid {
             return v(
                 "valid-held",
@@ -463,13 +478,15 @@ impl AxiChecker {
     /// The static rules of an AR or AW request, on its first cycle.
     fn request_rules(&self, cycle: u64, channel: &'static str, req: AddrReq, max_len: u8) -> Check {
         let ch = channel.to_ascii_lowercase();
-        let v = |rule, detail| Violation {
-            cycle,
-            interface: Interface::MAxi,
-            channel,
-            rule,
-            culprit: Culprit::Device,
-            detail,
+        let v = |rule, detail| {
+            Violation::cold(
+                cycle,
+                Interface::MAxi,
+                channel,
+                rule,
+                Culprit::Device,
+                detail,
+            )
         };
         if req.burst != INCR {
             return Err(v(
@@ -538,21 +555,11 @@ impl AxiChecker {
 
     fn m_axi_read(&mut self, cycle: u64, inp: &Inputs, out: &Outputs) -> Check {
         let mi = Interface::MAxi;
-        let dev = |channel, rule, detail| Violation {
-            cycle,
-            interface: mi,
-            channel,
-            rule,
-            culprit: Culprit::Device,
-            detail,
+        let dev = |channel, rule, detail| {
+            Violation::cold(cycle, mi, channel, rule, Culprit::Device, detail)
         };
-        let env = |channel, rule, detail| Violation {
-            cycle,
-            interface: mi,
-            channel,
-            rule,
-            culprit: Culprit::Environment,
-            detail,
+        let env = |channel, rule, detail| {
+            Violation::cold(cycle, mi, channel, rule, Culprit::Environment, detail)
         };
 
         // R, against the bursts accepted in earlier cycles.
@@ -629,13 +636,8 @@ impl AxiChecker {
 
     fn m_axi_write(&mut self, cycle: u64, inp: &Inputs, out: &Outputs) -> Check {
         let mi = Interface::MAxi;
-        let dev = |channel, rule, detail| Violation {
-            cycle,
-            interface: mi,
-            channel,
-            rule,
-            culprit: Culprit::Device,
-            detail,
+        let dev = |channel, rule, detail| {
+            Violation::cold(cycle, mi, channel, rule, Culprit::Device, detail)
         };
         let busy = !self.writes.is_empty() || self.awaiting_b > 0;
 
@@ -653,14 +655,14 @@ impl AxiChecker {
         }
         if inp.m_axi_bvalid {
             if self.awaiting_b == 0 {
-                return Err(Violation {
+                return Err(Violation::cold(
                     cycle,
-                    interface: mi,
-                    channel: "B",
-                    rule: "b-without-w",
-                    culprit: Culprit::Environment,
-                    detail: "bvalid without a write burst whose last W beat was accepted".into(),
-                });
+                    mi,
+                    "B",
+                    "b-without-w",
+                    Culprit::Environment,
+                    "bvalid without a write burst whose last W beat was accepted".into(),
+                ));
             }
             // bready is high here (bready-in-b above).
             self.awaiting_b -= 1;
@@ -803,17 +805,17 @@ impl AxiChecker {
     /// `awlen-one-batch` on a write burst whose last beat was just accepted.
     fn batch_rules(&self, cycle: u64, b: &WriteBurst) -> Check {
         let bad = |detail: String| {
-            Err(Violation {
+            Err(Violation::cold(
                 cycle,
-                interface: Interface::MAxi,
-                channel: "W",
-                rule: "awlen-one-batch",
-                culprit: Culprit::Device,
-                detail: format!(
+                Interface::MAxi,
+                "W",
+                "awlen-one-batch",
+                Culprit::Device,
+                format!(
                     "burst at {:#x} of {} beats (AW in cycle {}): {detail}",
                     b.addr, b.beats, b.aw_cycle
                 ),
-            })
+            ))
         };
         let Some(first) = b.first else {
             return bad("no byte strobed".into());
@@ -861,13 +863,8 @@ impl AxiChecker {
 
     fn s_axil(&mut self, cycle: u64, inp: &Inputs, out: &Outputs) -> Check {
         let si = Interface::SAxil;
-        let dev = |channel, rule, detail| Violation {
-            cycle,
-            interface: si,
-            channel,
-            rule,
-            culprit: Culprit::Device,
-            detail,
+        let dev = |channel, rule, detail| {
+            Violation::cold(cycle, si, channel, rule, Culprit::Device, detail)
         };
 
         // B and R, against the transactions accepted in earlier cycles.
@@ -1052,13 +1049,15 @@ impl AxiChecker {
     }
 
     fn m_axis(&mut self, cycle: u64, inp: &Inputs, out: &Outputs) -> Check {
-        let v = |rule, detail| Violation {
-            cycle,
-            interface: Interface::MAxisTx,
-            channel: "T",
-            rule,
-            culprit: Culprit::Device,
-            detail,
+        let v = |rule, detail| {
+            Violation::cold(
+                cycle,
+                Interface::MAxisTx,
+                "T",
+                rule,
+                Culprit::Device,
+                detail,
+            )
         };
         if !out.m_axis_tx_tvalid && self.t.is_none() {
             return Ok(());

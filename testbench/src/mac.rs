@@ -111,6 +111,9 @@ impl MacSink {
         inp.m_axis_tx_tready = self.tready;
     }
 
+    /// Out of line and cold: the code building an error stays off the per-cycle path.
+    #[cold]
+    #[inline(never)]
     fn err(cycle: u64, message: String) -> EnvError {
         EnvError {
             cycle,

@@ -458,6 +458,9 @@ impl AxiMemory {
         }
     }
 
+    /// Out of line and cold: the code building an error stays off the per-cycle path.
+    #[cold]
+    #[inline(never)]
     fn err(cycle: u64, port: &str, message: String) -> EnvError {
         EnvError {
             cycle,
