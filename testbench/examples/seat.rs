@@ -47,10 +47,17 @@ fn main() {
     let w: u32 = args[2].parse().expect("DATA_W");
     let runs: u32 = args.get(3).map_or(1, |r| r.parse().expect("RUNS"));
     sc.config.data_width = w;
-    let opts = RunOptions { max_cycles: sc.max_cycles(), progress_every: 0, seed: sc.env.seed };
+    let opts = RunOptions {
+        max_cycles: sc.max_cycles(),
+        progress_every: 0,
+        seed: sc.env.seed,
+    };
     let recorded = || {
         let mut env = TbEnv::new(&sc, false);
-        let mut rec = Recorder { rtl: Rtl::new(w, None).expect("RTL"), inputs: Vec::new() };
+        let mut rec = Recorder {
+            rtl: Rtl::new(w, None).expect("RTL"),
+            inputs: Vec::new(),
+        };
         let r = run(&mut env, &mut rec, None, &opts);
         assert!(r.passed(), "{r}");
         rec.inputs
@@ -100,5 +107,8 @@ fn main() {
             s => panic!("unknown seat {s}"),
         };
     }
-    println!("{} {} DATA_W={w}: {cycles} cycles x {runs} runs", args[0], args[1]);
+    println!(
+        "{} {} DATA_W={w}: {cycles} cycles x {runs} runs",
+        args[0], args[1]
+    );
 }

@@ -619,9 +619,13 @@ impl CoverageMonitor {
 /// The network layer of a frame, as far as coverage needs it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum FrameIp {
-    V4 { id: u16 },
+    V4 {
+        id: u16,
+    },
     /// The identification of the fragment header, if there is one.
-    V6 { frag_id: Option<u32> },
+    V6 {
+        frag_id: Option<u32>,
+    },
 }
 
 /// What coverage takes from a frame's headers.
@@ -639,16 +643,24 @@ impl FrameHeaders {
     /// the datagram is a fragment), but the several-kilobyte `PacketHeaders` value, which
     /// is moved a few times per parse, is never built.
     fn parse(frame: &[u8]) -> Option<FrameHeaders> {
-        use ether_type::{IPV4, IPV6, PROVIDER_BRIDGING, VLAN_DOUBLE_TAGGED_FRAME, VLAN_TAGGED_FRAME};
+        use ether_type::{
+            IPV4, IPV6, PROVIDER_BRIDGING, VLAN_DOUBLE_TAGGED_FRAME, VLAN_TAGGED_FRAME,
+        };
         let (eth, mut rest) = Ethernet2Header::from_slice(frame).ok()?;
         let mut et = eth.ether_type;
         let mut vlan = false;
-        if matches!(et, VLAN_TAGGED_FRAME | PROVIDER_BRIDGING | VLAN_DOUBLE_TAGGED_FRAME) {
+        if matches!(
+            et,
+            VLAN_TAGGED_FRAME | PROVIDER_BRIDGING | VLAN_DOUBLE_TAGGED_FRAME
+        ) {
             let (outer, r) = SingleVlanHeader::from_slice(rest).ok()?;
             rest = r;
             et = outer.ether_type;
             vlan = true;
-            if matches!(et, VLAN_TAGGED_FRAME | PROVIDER_BRIDGING | VLAN_DOUBLE_TAGGED_FRAME) {
+            if matches!(
+                et,
+                VLAN_TAGGED_FRAME | PROVIDER_BRIDGING | VLAN_DOUBLE_TAGGED_FRAME
+            ) {
                 let (inner, r) = SingleVlanHeader::from_slice(rest).ok()?;
                 rest = r;
                 et = inner.ether_type;
@@ -659,20 +671,24 @@ impl FrameHeaders {
                 let (ip, payload) = IpHeaders::from_ipv4_slice(rest).ok()?;
                 transport_parses(&payload)?;
                 match ip {
-                    IpHeaders::Ipv4(h, _) => Some(FrameIp::V4 { id: h.identification }),
-                    IpHeaders::Ipv6(_, e) => {
-                        Some(FrameIp::V6 { frag_id: e.fragment.map(|f| f.identification) })
-                    }
+                    IpHeaders::Ipv4(h, _) => Some(FrameIp::V4 {
+                        id: h.identification,
+                    }),
+                    IpHeaders::Ipv6(_, e) => Some(FrameIp::V6 {
+                        frag_id: e.fragment.map(|f| f.identification),
+                    }),
                 }
             }
             IPV6 => {
                 let (ip, payload) = IpHeaders::from_ipv6_slice(rest).ok()?;
                 transport_parses(&payload)?;
                 match ip {
-                    IpHeaders::Ipv4(h, _) => Some(FrameIp::V4 { id: h.identification }),
-                    IpHeaders::Ipv6(_, e) => {
-                        Some(FrameIp::V6 { frag_id: e.fragment.map(|f| f.identification) })
-                    }
+                    IpHeaders::Ipv4(h, _) => Some(FrameIp::V4 {
+                        id: h.identification,
+                    }),
+                    IpHeaders::Ipv6(_, e) => Some(FrameIp::V6 {
+                        frag_id: e.fragment.map(|f| f.identification),
+                    }),
                 }
             }
             _ => None,
@@ -765,13 +781,18 @@ mod tests {
         use etherparse::{NetHeaders, PacketHeaders};
         let p = PacketHeaders::from_ethernet_slice(frame).ok()?;
         let ip = match &p.net {
-            Some(NetHeaders::Ipv4(h, _)) => Some(FrameIp::V4 { id: h.identification }),
-            Some(NetHeaders::Ipv6(_, e)) => {
-                Some(FrameIp::V6 { frag_id: e.fragment.as_ref().map(|f| f.identification) })
-            }
+            Some(NetHeaders::Ipv4(h, _)) => Some(FrameIp::V4 {
+                id: h.identification,
+            }),
+            Some(NetHeaders::Ipv6(_, e)) => Some(FrameIp::V6 {
+                frag_id: e.fragment.as_ref().map(|f| f.identification),
+            }),
             None => None,
         };
-        Some(FrameHeaders { vlan: p.vlan.is_some(), ip })
+        Some(FrameHeaders {
+            vlan: p.vlan.is_some(),
+            ip,
+        })
     }
 
     #[test]
@@ -779,30 +800,77 @@ mod tests {
         use etherparse::{PacketBuilder, VlanId};
         let data: Vec<u8> = (0..40).map(|i| (i * 7 + 3) as u8).collect();
         let eth = || PacketBuilder::ethernet2([2, 0, 0, 0, 0, 1], [2, 0, 0, 0, 0, 2]);
-        let (v4, v6) = ([10, 0, 0, 1], [[0x20, 1, 0xd, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1], [0xfe; 16]]);
+        let (v4, v6) = (
+            [10, 0, 0, 1],
+            [
+                [0x20, 1, 0xd, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1],
+                [0xfe; 16],
+            ],
+        );
         let mut frames: Vec<Vec<u8>> = Vec::new();
         let mut push = |f: &dyn Fn(&mut Vec<u8>)| {
             let mut v = Vec::new();
             f(&mut v);
             frames.push(v);
         };
-        push(&|v| eth().ipv4(v4, [10, 0, 0, 2], 64).tcp(1, 2, 3, 4).write(v, &data).unwrap());
         push(&|v| {
-            eth().single_vlan(VlanId::try_new(5).unwrap()).ipv4(v4, [10, 0, 0, 2], 64)
-                .tcp(1, 2, 3, 4).write(v, &data).unwrap()
+            eth()
+                .ipv4(v4, [10, 0, 0, 2], 64)
+                .tcp(1, 2, 3, 4)
+                .write(v, &data)
+                .unwrap()
         });
-        push(&|v| eth().ipv4(v4, [10, 0, 0, 2], 64).udp(1, 2).write(v, &data).unwrap());
-        push(&|v| eth().ipv6(v6[0], v6[1], 64).tcp(1, 2, 3, 4).write(v, &data).unwrap());
         push(&|v| {
-            eth().single_vlan(VlanId::try_new(9).unwrap()).ipv6(v6[0], v6[1], 64)
-                .tcp(1, 2, 3, 4).write(v, &data).unwrap()
+            eth()
+                .single_vlan(VlanId::try_new(5).unwrap())
+                .ipv4(v4, [10, 0, 0, 2], 64)
+                .tcp(1, 2, 3, 4)
+                .write(v, &data)
+                .unwrap()
         });
-        push(&|v| eth().ipv6(v6[0], v6[1], 64).icmpv6_echo_request(1, 2).write(v, &data).unwrap());
-        push(&|v| eth().ipv4(v4, [10, 0, 0, 2], 64).icmpv4_echo_request(1, 2).write(v, &data).unwrap());
+        push(&|v| {
+            eth()
+                .ipv4(v4, [10, 0, 0, 2], 64)
+                .udp(1, 2)
+                .write(v, &data)
+                .unwrap()
+        });
+        push(&|v| {
+            eth()
+                .ipv6(v6[0], v6[1], 64)
+                .tcp(1, 2, 3, 4)
+                .write(v, &data)
+                .unwrap()
+        });
+        push(&|v| {
+            eth()
+                .single_vlan(VlanId::try_new(9).unwrap())
+                .ipv6(v6[0], v6[1], 64)
+                .tcp(1, 2, 3, 4)
+                .write(v, &data)
+                .unwrap()
+        });
+        push(&|v| {
+            eth()
+                .ipv6(v6[0], v6[1], 64)
+                .icmpv6_echo_request(1, 2)
+                .write(v, &data)
+                .unwrap()
+        });
+        push(&|v| {
+            eth()
+                .ipv4(v4, [10, 0, 0, 2], 64)
+                .icmpv4_echo_request(1, 2)
+                .write(v, &data)
+                .unwrap()
+        });
         // IPv6 with a fragment header (offset 0, M clear) before TCP, and as a later fragment.
         for (off_m, id) in [([0u8, 0u8], 0x8000_0000u32), ([0, 0x09], 0xFFFF_FFFF)] {
             let mut v = frames[3].clone();
-            let fh = [6u8, 0, off_m[0], off_m[1]].into_iter().chain(id.to_be_bytes()).collect::<Vec<u8>>();
+            let fh = [6u8, 0, off_m[0], off_m[1]]
+                .into_iter()
+                .chain(id.to_be_bytes())
+                .collect::<Vec<u8>>();
             v.splice(54..54, fh);
             v[20] = 44;
             let plen = u16::from_be_bytes([v[18], v[19]]) + 8;
@@ -824,7 +892,11 @@ mod tests {
         for f in &frames {
             // Every truncation, and every byte of the headers changed a few ways.
             for len in 0..=f.len() {
-                assert_eq!(FrameHeaders::parse(&f[..len]), packet_headers(&f[..len]), "{f:02x?} cut to {len}");
+                assert_eq!(
+                    FrameHeaders::parse(&f[..len]),
+                    packet_headers(&f[..len]),
+                    "{f:02x?} cut to {len}"
+                );
                 cases += 1;
             }
             for i in 0..f.len().min(90) {
@@ -843,7 +915,9 @@ mod tests {
         assert_eq!(FrameHeaders::parse(&frames[1]).map(|h| h.vlan), Some(true));
         assert_eq!(
             FrameHeaders::parse(&frames[7]).map(|h| h.ip),
-            Some(Some(FrameIp::V6 { frag_id: Some(0x8000_0000) }))
+            Some(Some(FrameIp::V6 {
+                frag_id: Some(0x8000_0000)
+            }))
         );
     }
 
