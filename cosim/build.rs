@@ -64,7 +64,15 @@ fn main() {
     let csrc = manifest.join("csrc");
     let tb_dir = manifest.join("sv");
 
-    println!("cargo::rerun-if-changed={}", rtl_dir.display());
+    // Not the RTL directory itself: cargo would scan it recursively, and the synthesis gate
+    // and the formal flow write their results under it (`build/`, `formal/`), which re-ran
+    // this script (three models Verilated and compiled) on the test run after every one
+    // with the synthesis gate. The sources are watched one by one below; a module added to
+    // the RTL also enters its file list, which is watched.
+    let file_list = rtl_dir.join("files.f");
+    if file_list.is_file() {
+        println!("cargo::rerun-if-changed={}", file_list.display());
+    }
     println!("cargo::rerun-if-changed={}", csrc.display());
     println!("cargo::rerun-if-changed={}", tb_dir.display());
     let rtl = sv_sources(&[&rtl_dir]);

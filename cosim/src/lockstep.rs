@@ -292,16 +292,23 @@ fn compare_into(data_w: u32, m: &Outputs, r: &Outputs, out: &mut Vec<FieldDiff>)
     chk!("irq", irq);
 }
 
-/// One cycle of `dev`; a panic (a failed RTL assertion, a broken model invariant) becomes
-/// its message.
+/// One cycle of `dev`, its outputs written to `out` (one copy, no per-cycle construction);
+/// a panic (a failed RTL assertion, a broken model invariant) becomes its message.
 #[inline]
-fn clock(dev: &mut dyn Device, inp: &Inputs) -> Result<Outputs, String> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| dev.cycle(inp))).map_err(|p| {
+fn clock(dev: &mut dyn Device, inp: &Inputs, out: &mut Outputs) -> Result<(), String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| *out = dev.cycle(inp))).map_err(|p| {
         p.downcast_ref::<String>()
             .cloned()
             .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
             .unwrap_or_else(|| "panic without a message".into())
     })
+}
+
+/// The outputs of the current cycle, one buffer per side, kept across cycles.
+#[derive(Default)]
+struct Shown {
+    m: Outputs,
+    r: Outputs,
 }
 
 /// Cycle `c`: drive, clock both sides, compare, follow and diff transactions, observe
@@ -319,43 +326,45 @@ fn one_cycle(
     tracker: &mut Tracker,
     diffs: &mut Vec<FieldDiff>,
     observe_mismatch: bool,
+    outs: &mut Shown,
 ) -> Result<(), Failure> {
     let stopped =
         |device: &str, message| Failure::Stopped { cycle: c, device: device.into(), message };
     let inp = env.drive(c);
-    let m = clock(model, &inp).map_err(|e| stopped("model", e))?;
-    let r;
+    clock(model, &inp, &mut outs.m).map_err(|e| stopped("model", e))?;
+    let (m, r) = (&outs.m, &mut outs.r);
     let shown = match rtl {
         Some(rtl) => {
-            r = clock(rtl, &inp).map_err(|e| stopped("rtl", e))?;
-            env.check_outputs(c, &inp, "rtl", &r).map_err(Failure::Env)?;
-            env.check_outputs(c, &inp, "model", &m).map_err(Failure::Env)?;
-            compare_into(data_w, &m, &r, diffs);
+            clock(rtl, &inp, r).map_err(|e| stopped("rtl", e))?;
+            let r = &*r;
+            env.check_outputs(c, &inp, "rtl", r).map_err(Failure::Env)?;
+            env.check_outputs(c, &inp, "model", m).map_err(Failure::Env)?;
+            compare_into(data_w, m, r, diffs);
             if !diffs.is_empty() {
-                let diffs = tracker.locate(&m, &r, std::mem::take(diffs));
+                let diffs = tracker.locate(m, r, std::mem::take(diffs));
                 if observe_mismatch {
                     // The run goes on past the mismatch: the environment sees this cycle.
                     // Its own complaint, if any, comes after the mismatch and is dropped.
-                    let _ = env.observe(c, &inp, &r);
+                    let _ = env.observe(c, &inp, r);
                 }
                 return Err(Failure::Mismatch { cycle: c, diffs });
             }
-            tracker.step(&inp, &m, Some(&r));
+            tracker.step(&inp, m, Some(r));
             if tracker.has_finished() {
                 tracker.diff_finished(diffs);
                 if !diffs.is_empty() {
                     if observe_mismatch {
-                        let _ = env.observe(c, &inp, &r);
+                        let _ = env.observe(c, &inp, r);
                     }
                     return Err(Failure::Mismatch { cycle: c, diffs: std::mem::take(diffs) });
                 }
             }
-            &r
+            r
         }
         None => {
-            env.check_outputs(c, &inp, "model", &m).map_err(Failure::Env)?;
-            tracker.step(&inp, &m, None);
-            &m
+            env.check_outputs(c, &inp, "model", m).map_err(Failure::Env)?;
+            tracker.step(&inp, m, None);
+            m
         }
     };
     env.observe(c, &inp, shown).map_err(Failure::Env)
@@ -372,9 +381,10 @@ fn diverged_cycle(
     let stopped =
         |device: &str, message| Failure::Stopped { cycle: c, device: device.into(), message };
     let inp = env.drive(c);
-    clock(model, &inp).map_err(|e| stopped("model", e))?;
-    let r = clock(rtl, &inp).map_err(|e| stopped("rtl", e))?;
-    env.observe(c, &inp, &r).map_err(Failure::Env)
+    let mut out = Outputs::default();
+    clock(model, &inp, &mut out).map_err(|e| stopped("model", e))?;
+    clock(rtl, &inp, &mut out).map_err(|e| stopped("rtl", e))?;
+    env.observe(c, &inp, &out).map_err(Failure::Env)
 }
 
 /// Clock `model` (and `rtl`, when given) with the inputs `env` drives until `env` is
@@ -407,6 +417,7 @@ pub fn run_past_mismatch(
     let mut rtl = rtl;
     let mut tracker = Tracker::new(data_w, lockstep);
     let mut diffs: Vec<FieldDiff> = Vec::new();
+    let mut outs = Shown::default();
     let start = Instant::now();
     let mut last_progress = (start, 0u64);
     let mut cycle = 0u64;
@@ -440,6 +451,7 @@ pub fn run_past_mismatch(
                 &mut tracker,
                 &mut diffs,
                 after > 0,
+                &mut outs,
             );
             cycle += 1;
             match outcome {

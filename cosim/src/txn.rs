@@ -101,8 +101,23 @@ impl WriteSide {
         self.headless.clear();
     }
 
-    #[inline]
+    #[inline(always)]
     pub fn step(
+        &mut self,
+        out: &Outputs,
+        awready: bool,
+        wready: bool,
+        lanes: usize,
+        collect: bool,
+    ) {
+        // Most cycles carry neither an AW nor a W handshake: nothing to follow.
+        if (out.m_axi_awvalid && awready) || (out.m_axi_wvalid && wready) {
+            self.handshake(out, awready, wready, lanes, collect);
+        }
+    }
+
+    #[inline(never)]
+    fn handshake(
         &mut self,
         out: &Outputs,
         awready: bool,
@@ -171,7 +186,7 @@ impl Tracker {
 
     /// Follow the handshakes of one cycle (`r` is `None` in model-only runs, which only
     /// count frames and batches).
-    #[inline]
+    #[inline(always)]
     pub fn step(&mut self, inp: &txoe_model::ports::Inputs, m: &Outputs, r: Option<&Outputs>) {
         if inp.rst {
             // No handshake happens under reset; what was half done is lost on both sides.

@@ -127,6 +127,28 @@ pub struct Violation {
 }
 
 impl Violation {
+    /// A violation; out of line and cold, so that the code building one is kept off the
+    /// per-cycle path of the checks.
+    #[cold]
+    #[inline(never)]
+    fn cold(
+        cycle: u64,
+        interface: Interface,
+        channel: &'static str,
+        rule: &'static str,
+        culprit: Culprit,
+        detail: String,
+    ) -> Violation {
+        Violation {
+            cycle,
+            interface,
+            channel,
+            rule,
+            culprit,
+            detail,
+        }
+    }
+
     /// The port name of the report and the waveform view: `m_axi_ar`, `s_axil_b`,
     /// `m_axis_tx`, …
     pub fn port(&self) -> String {
@@ -238,6 +260,9 @@ pub struct AxiChecker {
     t: Option<Held<(Bus, u64, bool)>>,
 
     cycles_checked: u64,
+    /// Nothing in flight on any channel after the last cycle checked: no valid held, no
+    /// burst or response outstanding (see [`AxiChecker::quiet_cycle`]).
+    idle: bool,
 }
 
 type Check = Result<(), Violation>;
@@ -270,6 +295,7 @@ impl AxiChecker {
             l_r_n: 0,
             t: None,
             cycles_checked: 0,
+            idle: true,
         }
     }
 
@@ -294,10 +320,51 @@ impl AxiChecker {
             self.reset_drops_valid(cycle, out)?;
         }
         self.cycles_checked += 1;
+        if self.idle && Self::quiet_cycle(inp, out) {
+            return Ok(());
+        }
         self.m_axi_read(cycle, inp, out)?;
         self.m_axi_write(cycle, inp, out)?;
         self.s_axil(cycle, inp, out)?;
-        self.m_axis(cycle, inp, out)
+        self.m_axis(cycle, inp, out)?;
+        self.idle = self.ar.is_none()
+            && self.reads.is_empty()
+            && self.aw.is_none()
+            && self.writes.is_empty()
+            && self.awaiting_b == 0
+            && self.w.is_none()
+            && self.l_aw.is_none()
+            && self.l_w.is_none()
+            && self.l_ar.is_none()
+            && self.l_b.is_none()
+            && self.l_r.is_none()
+            && self.t.is_none();
+        Ok(())
+    }
+
+    /// A cycle on which every rule holds without looking further, given that nothing was in
+    /// flight before it (`idle`): no valid on any channel, in either direction, so no
+    /// handshake, no request and no payload to check, and the readies that are functions of
+    /// the valids (`bready-in-b`: low; `awready-wready`: both low; `arready`: high) as they
+    /// must be. It leaves every piece of state as it was, which is what the full check does
+    /// on such a cycle. Any other cycle takes the full check.
+    #[inline(always)]
+    fn quiet_cycle(inp: &Inputs, out: &Outputs) -> bool {
+        !(out.m_axi_arvalid
+            || out.m_axi_awvalid
+            || out.m_axi_wvalid
+            || out.m_axis_tx_tvalid
+            || out.s_axil_bvalid
+            || out.s_axil_rvalid
+            || inp.m_axi_rvalid
+            || inp.m_axi_bvalid
+            || inp.s_axil_awvalid
+            || inp.s_axil_wvalid
+            || inp.s_axil_arvalid
+            || out.m_axi_bready
+            || out.s_axil_awready
+            || out.s_axil_wready)
+            && out.s_axil_arready
     }
 
     fn bus(&self, b: &Bus) -> Bus {
@@ -325,72 +392,101 @@ impl AxiChecker {
         ];
         for (interface, channel, name, v) in valids {
             if v {
-                return Err(Violation {
+                return Err(Violation::cold(
                     cycle,
                     interface,
                     channel,
-                    rule: "reset-drops-valid",
-                    culprit: Culprit::Device,
-                    detail: format!("{name} is high in the cycle after rst"),
-                });
+                    "reset-drops-valid",
+                    Culprit::Device,
+                    format!("{name} is high in the cycle after rst"),
+                ));
             }
         }
         Ok(())
     }
 
     /// `valid-held` and `payload-stable` for a channel whose valid was waiting for ready.
+    /// The check itself is inlined at each channel; the violation is built out of line.
     #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
     fn held<T: PartialEq + Copy + fmt::Debug>(
         cycle: u64,
         interface: Interface,
         channel: &'static str,
         culprit: Culprit,
-        signals: (&str, &str, &str),
+        signals: &'static (&'static str, &'static str, &'static str),
         held: Option<Held<T>>,
         valid: bool,
         now: T,
     ) -> Check {
-        let Some(h) = held else { return Ok(()) };
-        let (valid_name, ready_name, payload_name) = signals;
-        let v = |rule, detail| Violation {
-            cycle,
-            interface,
-            channel,
-            rule,
-            culprit,
-            detail,
-        };
+        match held {
+            None => Ok(()),
+            Some(h) if valid && h.payload == now => Ok(()),
+            Some(h) => Err(Self::held_violation(
+                cycle, interface, channel, culprit, signals, h, valid, now,
+            )),
+        }
+    }
+
+    /// The violation of a held valid that dropped (`valid` low) or whose payload changed.
+    #[allow(clippy::too_many_arguments)]
+    #[cold]
+    #[inline(never)]
+    fn held_violation<T: fmt::Debug>(
+        cycle: u64,
+        interface: Interface,
+        channel: &'static str,
+        culprit: Culprit,
+        signals: &'static (&'static str, &'static str, &'static str),
+        h: Held<T>,
+        valid: bool,
+        now: T,
+    ) -> Violation {
+        let &(valid_name, ready_name, payload_name) = signals;
+        let v = |rule, detail| Violation::cold(cycle, interface, channel, rule, culprit, detail);
         if !valid {
-            return Err(v(
+            return v(
                 "valid-held",
                 format!(
                     "{valid_name} dropped before {ready_name} (raised in cycle {})",
                     h.since
                 ),
-            ));
+            );
         }
-        if h.payload != now {
-            return Err(v(
-                "payload-stable",
-                format!(
-                    "{payload_name} changed while {valid_name} was high and {ready_name} low (raised in cycle {}): {:x?} became {:x?}",
-                    h.since, h.payload, now
-                ),
-            ));
+        v(
+            "payload-stable",
+            format!(
+                "{payload_name} changed while {valid_name} was high and {ready_name} low (raised in cycle {}): {:x?} became {:x?}",
+                h.since, h.payload, now
+            ),
+        )
+    }
+
+    /// True when a held data beat (bus masked to the bus width, strobe, last) equals the
+    /// one shown now, compared word by word in place.
+    #[inline(always)]
+    fn same_beat(&self, h: &(Bus, u64, bool), data: &Bus, strobe: u64, last: bool) -> bool {
+        if h.1 != strobe || h.2 != last {
+            return false;
         }
-        Ok(())
+        if self.bw < 8 {
+            return h.0[0] == data[0] & strobe_mask(self.bw);
+        }
+        h.0[..self.words] == data[..self.words]
     }
 
     /// The static rules of an AR or AW request, on its first cycle.
     fn request_rules(&self, cycle: u64, channel: &'static str, req: AddrReq, max_len: u8) -> Check {
         let ch = channel.to_ascii_lowercase();
-        let v = |rule, detail| Violation {
-            cycle,
-            interface: Interface::MAxi,
-            channel,
-            rule,
-            culprit: Culprit::Device,
-            detail,
+        let v = |rule, detail| {
+            Violation::cold(
+                cycle,
+                Interface::MAxi,
+                channel,
+                rule,
+                Culprit::Device,
+                detail,
+            )
         };
         if req.burst != INCR {
             return Err(v(
@@ -459,21 +555,11 @@ impl AxiChecker {
 
     fn m_axi_read(&mut self, cycle: u64, inp: &Inputs, out: &Outputs) -> Check {
         let mi = Interface::MAxi;
-        let dev = |channel, rule, detail| Violation {
-            cycle,
-            interface: mi,
-            channel,
-            rule,
-            culprit: Culprit::Device,
-            detail,
+        let dev = |channel, rule, detail| {
+            Violation::cold(cycle, mi, channel, rule, Culprit::Device, detail)
         };
-        let env = |channel, rule, detail| Violation {
-            cycle,
-            interface: mi,
-            channel,
-            rule,
-            culprit: Culprit::Environment,
-            detail,
+        let env = |channel, rule, detail| {
+            Violation::cold(cycle, mi, channel, rule, Culprit::Environment, detail)
         };
 
         // R, against the bursts accepted in earlier cycles.
@@ -527,7 +613,7 @@ impl AxiChecker {
             mi,
             "AR",
             Culprit::Device,
-            ("arvalid", "arready", "araddr/arlen/arsize/arburst"),
+            &("arvalid", "arready", "araddr/arlen/arsize/arburst"),
             held,
             out.m_axi_arvalid,
             ar,
@@ -550,13 +636,8 @@ impl AxiChecker {
 
     fn m_axi_write(&mut self, cycle: u64, inp: &Inputs, out: &Outputs) -> Check {
         let mi = Interface::MAxi;
-        let dev = |channel, rule, detail| Violation {
-            cycle,
-            interface: mi,
-            channel,
-            rule,
-            culprit: Culprit::Device,
-            detail,
+        let dev = |channel, rule, detail| {
+            Violation::cold(cycle, mi, channel, rule, Culprit::Device, detail)
         };
         let busy = !self.writes.is_empty() || self.awaiting_b > 0;
 
@@ -574,14 +655,14 @@ impl AxiChecker {
         }
         if inp.m_axi_bvalid {
             if self.awaiting_b == 0 {
-                return Err(Violation {
+                return Err(Violation::cold(
                     cycle,
-                    interface: mi,
-                    channel: "B",
-                    rule: "b-without-w",
-                    culprit: Culprit::Environment,
-                    detail: "bvalid without a write burst whose last W beat was accepted".into(),
-                });
+                    mi,
+                    "B",
+                    "b-without-w",
+                    Culprit::Environment,
+                    "bvalid without a write burst whose last W beat was accepted".into(),
+                ));
             }
             // bready is high here (bready-in-b above).
             self.awaiting_b -= 1;
@@ -600,7 +681,7 @@ impl AxiChecker {
             mi,
             "AW",
             Culprit::Device,
-            ("awvalid", "awready", "awaddr/awlen/awsize/awburst"),
+            &("awvalid", "awready", "awaddr/awlen/awsize/awburst"),
             held,
             out.m_axi_awvalid,
             aw,
@@ -624,24 +705,26 @@ impl AxiChecker {
         }
 
         // W, against the bursts whose AW was accepted in earlier cycles.
-        // (The bus-wide payload is built only while it matters.)
+        // (The held beat is compared in place; a copy is kept only while wready is low.)
         if out.m_axi_wvalid || self.w.is_some() {
-            let w = (
-                self.bus(&out.m_axi_wdata),
-                out.m_axi_wstrb & self.strb_all,
-                out.m_axi_wlast,
-            );
+            let strb = out.m_axi_wstrb & self.strb_all;
             let w_held = self.w.take();
-            Self::held(
-                cycle,
-                mi,
-                "W",
-                Culprit::Device,
-                ("wvalid", "wready", "wdata/wstrb/wlast"),
-                w_held,
-                out.m_axi_wvalid,
-                w,
-            )?;
+            if let Some(h) = w_held {
+                if !out.m_axi_wvalid
+                    || !self.same_beat(&h.payload, &out.m_axi_wdata, strb, out.m_axi_wlast)
+                {
+                    return Err(Self::held_violation(
+                        cycle,
+                        mi,
+                        "W",
+                        Culprit::Device,
+                        &("wvalid", "wready", "wdata/wstrb/wlast"),
+                        h,
+                        out.m_axi_wvalid,
+                        (self.bus(&out.m_axi_wdata), strb, out.m_axi_wlast),
+                    ));
+                }
+            }
             if out.m_axi_wvalid {
                 let Some(b) = self.writes.front_mut() else {
                     return Err(dev(
@@ -667,17 +750,19 @@ impl AxiChecker {
                         ));
                     }
                     let base = b.done as usize * self.bw;
-                    for lane in 0..self.bw {
-                        if w.1 >> lane & 1 != 0 {
-                            let pos = base + lane;
-                            if b.first.is_none() {
-                                b.first = Some(pos);
-                            } else if pos != b.end {
-                                b.gap = true;
-                            }
-                            b.end = pos + 1;
-                            b.bytes.push(bus_byte(&w.0, lane));
+                    // The strobed lanes, lowest first.
+                    let mut s = strb;
+                    while s != 0 {
+                        let lane = s.trailing_zeros() as usize;
+                        s &= s - 1;
+                        let pos = base + lane;
+                        if b.first.is_none() {
+                            b.first = Some(pos);
+                        } else if pos != b.end {
+                            b.gap = true;
                         }
+                        b.end = pos + 1;
+                        b.bytes.push(bus_byte(&out.m_axi_wdata, lane));
                     }
                     b.done += 1;
                     if last {
@@ -687,7 +772,10 @@ impl AxiChecker {
                     }
                 } else {
                     let since = w_held.map_or(cycle, |h| h.since);
-                    self.w = Some(Held { since, payload: w });
+                    self.w = Some(Held {
+                        since,
+                        payload: (self.bus(&out.m_axi_wdata), strb, out.m_axi_wlast),
+                    });
                 }
             }
         }
@@ -717,17 +805,17 @@ impl AxiChecker {
     /// `awlen-one-batch` on a write burst whose last beat was just accepted.
     fn batch_rules(&self, cycle: u64, b: &WriteBurst) -> Check {
         let bad = |detail: String| {
-            Err(Violation {
+            Err(Violation::cold(
                 cycle,
-                interface: Interface::MAxi,
-                channel: "W",
-                rule: "awlen-one-batch",
-                culprit: Culprit::Device,
-                detail: format!(
+                Interface::MAxi,
+                "W",
+                "awlen-one-batch",
+                Culprit::Device,
+                format!(
                     "burst at {:#x} of {} beats (AW in cycle {}): {detail}",
                     b.addr, b.beats, b.aw_cycle
                 ),
-            })
+            ))
         };
         let Some(first) = b.first else {
             return bad("no byte strobed".into());
@@ -775,13 +863,8 @@ impl AxiChecker {
 
     fn s_axil(&mut self, cycle: u64, inp: &Inputs, out: &Outputs) -> Check {
         let si = Interface::SAxil;
-        let dev = |channel, rule, detail| Violation {
-            cycle,
-            interface: si,
-            channel,
-            rule,
-            culprit: Culprit::Device,
-            detail,
+        let dev = |channel, rule, detail| {
+            Violation::cold(cycle, si, channel, rule, Culprit::Device, detail)
         };
 
         // B and R, against the transactions accepted in earlier cycles.
@@ -791,7 +874,7 @@ impl AxiChecker {
             si,
             "B",
             Culprit::Device,
-            ("bvalid", "bready", "bresp"),
+            &("bvalid", "bready", "bresp"),
             l_b,
             out.s_axil_bvalid,
             out.s_axil_bresp,
@@ -832,7 +915,7 @@ impl AxiChecker {
             si,
             "R",
             Culprit::Device,
-            ("rvalid", "rready", "rdata/rresp"),
+            &("rvalid", "rready", "rdata/rresp"),
             l_r,
             out.s_axil_rvalid,
             r,
@@ -907,7 +990,7 @@ impl AxiChecker {
         let l_aw = self.l_aw.take();
         host(
             "AW",
-            ("awvalid", "awready", "awaddr"),
+            &("awvalid", "awready", "awaddr"),
             l_aw,
             inp.s_axil_awvalid,
             inp.s_axil_awaddr,
@@ -919,7 +1002,7 @@ impl AxiChecker {
             si,
             "W",
             Culprit::Environment,
-            ("wvalid", "wready", "wdata/wstrb"),
+            &("wvalid", "wready", "wdata/wstrb"),
             l_w,
             inp.s_axil_wvalid,
             wd,
@@ -927,7 +1010,7 @@ impl AxiChecker {
         let l_ar = self.l_ar.take();
         host(
             "AR",
-            ("arvalid", "arready", "araddr"),
+            &("arvalid", "arready", "araddr"),
             l_ar,
             inp.s_axil_arvalid,
             inp.s_axil_araddr,
@@ -966,38 +1049,41 @@ impl AxiChecker {
     }
 
     fn m_axis(&mut self, cycle: u64, inp: &Inputs, out: &Outputs) -> Check {
-        let v = |rule, detail| Violation {
-            cycle,
-            interface: Interface::MAxisTx,
-            channel: "T",
-            rule,
-            culprit: Culprit::Device,
-            detail,
+        let v = |rule, detail| {
+            Violation::cold(
+                cycle,
+                Interface::MAxisTx,
+                "T",
+                rule,
+                Culprit::Device,
+                detail,
+            )
         };
         if !out.m_axis_tx_tvalid && self.t.is_none() {
             return Ok(());
         }
-        let beat = (
-            self.bus(&out.m_axis_tx_tdata),
-            out.m_axis_tx_tkeep,
-            out.m_axis_tx_tlast,
-        );
+        let (keep, last) = (out.m_axis_tx_tkeep, out.m_axis_tx_tlast);
         let held = self.t.take();
-        Self::held(
-            cycle,
-            Interface::MAxisTx,
-            "T",
-            Culprit::Device,
-            ("tvalid", "tready", "tdata/tkeep/tlast"),
-            held,
-            out.m_axis_tx_tvalid,
-            beat,
-        )?;
+        if let Some(h) = held {
+            if !out.m_axis_tx_tvalid
+                || !self.same_beat(&h.payload, &out.m_axis_tx_tdata, keep, last)
+            {
+                return Err(Self::held_violation(
+                    cycle,
+                    Interface::MAxisTx,
+                    "T",
+                    Culprit::Device,
+                    &("tvalid", "tready", "tdata/tkeep/tlast"),
+                    h,
+                    out.m_axis_tx_tvalid,
+                    (self.bus(&out.m_axis_tx_tdata), keep, last),
+                ));
+            }
+        }
         if !out.m_axis_tx_tvalid {
             return Ok(());
         }
-        let keep = out.m_axis_tx_tkeep;
-        if !out.m_axis_tx_tlast && keep != self.strb_all {
+        if !last && keep != self.strb_all {
             return Err(v(
                 "tkeep-contiguous",
                 format!(
@@ -1015,21 +1101,43 @@ impl AxiChecker {
             ));
         }
         let n = keep.count_ones() as usize;
-        if let Some(lane) = (n..self.bw).find(|&l| bus_byte(&beat.0, l) != 0) {
+        if let Some(lane) = self.first_nonzero_lane(&out.m_axis_tx_tdata, n) {
             return Err(v(
                 "null-lanes-zero",
                 format!(
                     "tdata lane {lane} is {:#04x} outside tkeep {keep:#x}",
-                    bus_byte(&beat.0, lane)
+                    bus_byte(&out.m_axis_tx_tdata, lane)
                 ),
             ));
         }
         if !inp.m_axis_tx_tready {
             self.t = Some(Held {
                 since: held.map_or(cycle, |h| h.since),
-                payload: beat,
+                payload: (self.bus(&out.m_axis_tx_tdata), keep, last),
             });
         }
         Ok(())
+    }
+
+    /// The lowest lane in `from..bw` of `data` that is not zero, a word at a time (none
+    /// to look at on a full beat).
+    #[inline(always)]
+    fn first_nonzero_lane(&self, data: &Bus, from: usize) -> Option<usize> {
+        if from >= self.bw {
+            return None;
+        }
+        for w in from / 8..self.words {
+            let mut x = data[w];
+            if w == from / 8 {
+                x &= u64::MAX << (8 * (from % 8));
+            }
+            if self.bw < 8 {
+                x &= (1u64 << (8 * self.bw)) - 1;
+            }
+            if x != 0 {
+                return Some(w * 8 + x.trailing_zeros() as usize / 8);
+            }
+        }
+        None
     }
 }

@@ -598,6 +598,9 @@ impl Host {
         }
     }
 
+    /// Out of line and cold: the code building an error stays off the per-cycle path.
+    #[cold]
+    #[inline(never)]
     fn err(cycle: u64, port: &str, message: String) -> EnvError {
         EnvError {
             cycle,

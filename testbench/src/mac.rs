@@ -111,6 +111,9 @@ impl MacSink {
         inp.m_axis_tx_tready = self.tready;
     }
 
+    /// Out of line and cold: the code building an error stays off the per-cycle path.
+    #[cold]
+    #[inline(never)]
     fn err(cycle: u64, message: String) -> EnvError {
         EnvError {
             cycle,
@@ -120,16 +123,12 @@ impl MacSink {
     }
 
     pub fn observe(&mut self, cycle: u64, inp: &Inputs, out: &Outputs) -> Result<(), EnvError> {
-        let beat = (
-            out.m_axis_tx_tdata,
-            out.m_axis_tx_tkeep,
-            out.m_axis_tx_tlast,
-        );
-        if let Some(h) = self.held {
+        // The held beat is compared in place and copied only while tready is low.
+        if let Some(h) = &self.held {
             if !out.m_axis_tx_tvalid {
                 return Err(Self::err(cycle, "tvalid dropped before tready".into()));
             }
-            if h != beat {
+            if h.0 != out.m_axis_tx_tdata || h.1 != out.m_axis_tx_tkeep || h.2 != out.m_axis_tx_tlast {
                 return Err(Self::err(
                     cycle,
                     "tdata/tkeep/tlast changed while tvalid was high and tready low".into(),
@@ -140,7 +139,7 @@ impl MacSink {
         if out.m_axis_tx_tvalid && inp.m_axis_tx_tready {
             self.accept(cycle, out)?;
         } else if out.m_axis_tx_tvalid {
-            self.held = Some(beat);
+            self.held = Some((out.m_axis_tx_tdata, out.m_axis_tx_tkeep, out.m_axis_tx_tlast));
         }
         if self.tready_percent < 100 {
             self.tready = self.rng.gen_range(0..100) < self.tready_percent;

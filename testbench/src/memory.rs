@@ -458,6 +458,9 @@ impl AxiMemory {
         }
     }
 
+    /// Out of line and cold: the code building an error stays off the per-cycle path.
+    #[cold]
+    #[inline(never)]
     fn err(cycle: u64, port: &str, message: String) -> EnvError {
         EnvError {
             cycle,
@@ -516,6 +519,7 @@ impl AxiMemory {
     }
 
     /// Check that a valid that was waiting for ready last cycle is still up, unchanged.
+    #[inline(always)]
     fn check_held<T: PartialEq + Copy>(
         cycle: u64,
         port: &str,
@@ -523,23 +527,24 @@ impl AxiMemory {
         valid: bool,
         now: T,
     ) -> Result<(), EnvError> {
-        if let Some(h) = held {
-            if !valid {
-                return Err(Self::err(
-                    cycle,
-                    port,
-                    "valid dropped before its ready".into(),
-                ));
-            }
-            if h != now {
-                return Err(Self::err(
-                    cycle,
-                    port,
-                    "payload changed while valid was high and ready low".into(),
-                ));
-            }
+        match held {
+            Some(h) if !valid || h != now => Err(Self::held_error(cycle, port, valid)),
+            _ => Ok(()),
         }
-        Ok(())
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn held_error(cycle: u64, port: &str, valid: bool) -> EnvError {
+        if !valid {
+            Self::err(cycle, port, "valid dropped before its ready".into())
+        } else {
+            Self::err(
+                cycle,
+                port,
+                "payload changed while valid was high and ready low".into(),
+            )
+        }
     }
 
     /// Apply the handshakes of `cycle` and choose the next cycle's idle gaps.
@@ -612,9 +617,13 @@ impl AxiMemory {
             self.aw_held = Some(aw);
         }
 
-        // Write data.
-        let w = (out.m_axi_wdata, out.m_axi_wstrb, out.m_axi_wlast);
-        Self::check_held(cycle, "m_axi_w", self.w_held, out.m_axi_wvalid, w)?;
+        // Write data (the held beat compared in place, copied only while wready is low).
+        if let Some(h) = &self.w_held {
+            let same = h.0 == out.m_axi_wdata && h.1 == out.m_axi_wstrb && h.2 == out.m_axi_wlast;
+            if !out.m_axi_wvalid || !same {
+                return Err(Self::held_error(cycle, "m_axi_w", out.m_axi_wvalid));
+            }
+        }
         self.w_held = None;
         if out.m_axi_wvalid && inp.m_axi_wready {
             let Some(b) = self.writes.front_mut() else {
@@ -665,7 +674,7 @@ impl AxiMemory {
                 });
             }
         } else if out.m_axi_wvalid {
-            self.w_held = Some(w);
+            self.w_held = Some((out.m_axi_wdata, out.m_axi_wstrb, out.m_axi_wlast));
         }
 
         // Write response.
