@@ -425,6 +425,182 @@ module txoe_cpl_writer
   logic unused_ok;
   assign unused_ok = close;
 
+
+  // Formal properties (rtl/formal/writer*.sby, docs/formal.md) //
+`ifdef FORMAL
+  // Assumptions, the rest of the engine's and the host's guarantees: reset first; the
+  // configuration inputs hold still after reset and are in the register block's ranges
+  // (MAX_BATCH 1..16, ring log2 1..12, CQ base 4 KiB aligned); the TX engine pushes only
+  // while the queue has a free slot; the host's CQ_HEAD stays in the ring and only moves
+  // forward over entries that have been written (it consumes, it never un-consumes).
+  //   wr_batch_max    : a batch written has 1 <= k <= MAX_BATCH and k <= S - 1 entries
+  //   wr_no_wrap      : it never crosses the CQ's end, nor a 4 KiB boundary (AW address
+  //                     and length), and its burst has exactly the beats of its k entries
+  //   wr_no_overwrite : from its start to its write response, the batch's k entries fit
+  //                     in the free CQ slots: no entry is written over an unconsumed one
+  //   wr_axi_aw/w     : awvalid / wvalid never drop before ready, payload stable meanwhile
+  //   wr_age          : a completion pushed in cycle c has age t - c - 1 in cycle t, for
+  //                     the tracked completion (any one: chosen by fv_pick)
+  //   wr_timeout      : in IDLE with n >= 1, age >= TIMEOUT and room for the batch, a
+  //                     batch starts in that cycle; a timeout batch never starts earlier
+  //   wr_live         : (FORMAL_LIVE) with the AXI slave always ready, a batch that starts
+  //                     is written and done exactly nbeats + 2 cycles later: AW one cycle,
+  //                     one beat a cycle, the response (with wr_timeout and wr_age: every
+  //                     queued completion is written within a bounded time of CQ room)
+  (* anyseq *) logic   fv_pick;          // free: which push is the tracked completion
+  logic                fv_init_q = 1'b1;
+  logic                fv_rst_q;
+  logic [63:0]         fv_cq_base_q;
+  logic [3:0]          fv_cq_log2_q, fv_tx_log2_q;
+  logic [4:0]          fv_max_batch_q;
+  logic [31:0]         fv_timeout_q;
+  logic [RingIdxW-1:0] fv_head_q, fv_tail_q, fv_mask;
+  logic                fv_aw_hold_q, fv_w_hold_q;
+  logic [76:0]         fv_aw_q;
+  logic [DataW+DataW/8:0] fv_w_q;
+  logic [RingIdxW:0]   fv_used;
+  assign fv_mask = (RingIdxW'(1) << cq_log2_i) - RingIdxW'(1);
+  assign fv_used = (RingIdxW+1)'((cq_tail_q - cq_head_i) & fv_mask);
+
+  always_ff @(posedge clk) begin
+    fv_init_q      <= 1'b0;
+    fv_rst_q       <= rst;
+    fv_cq_base_q   <= cq_base_i;
+    fv_cq_log2_q   <= cq_log2_i;
+    fv_tx_log2_q   <= tx_log2_i;
+    fv_max_batch_q <= max_batch_i;
+    fv_timeout_q   <= timeout_i;
+    fv_head_q      <= cq_head_i;
+    fv_tail_q      <= cq_tail_q;
+    fv_aw_hold_q   <= m_axi_awvalid && !m_axi_awready;
+    fv_w_hold_q    <= m_axi_wvalid && !m_axi_wready;
+    fv_aw_q        <= {m_axi_awaddr, m_axi_awlen, m_axi_awsize, m_axi_awburst};
+    fv_w_q         <= {m_axi_wdata, m_axi_wstrb, m_axi_wlast};
+  end
+
+  always_comb begin
+    if (fv_init_q) assume (rst);
+    assume (max_batch_i >= 5'd1 && max_batch_i <= 5'd16);
+    assume (cq_log2_i >= 4'd1 && 32'(cq_log2_i) <= RingLog2Max);
+    assume (tx_log2_i >= 4'd1 && 32'(tx_log2_i) <= RingLog2Max);
+    assume (cq_base_i[11:0] == 12'd0);
+    assume ((cq_head_i & ~fv_mask) == '0);
+    if (!fv_init_q) begin
+      assume (cq_base_i == fv_cq_base_q && cq_log2_i == fv_cq_log2_q
+              && tx_log2_i == fv_tx_log2_q && max_batch_i == fv_max_batch_q
+              && timeout_i == fv_timeout_q);
+      assume (((cq_head_i - fv_head_q) & fv_mask) <= ((fv_tail_q - fv_head_q) & fv_mask));
+    end
+    if (push_i) assume (count_o < CountW'(CplqDepth));
+  end
+
+  // the tracked completion: pushed with fv_pick, followed until its batch starts
+  logic              fv_trk_q;          // tracked and still pending
+  logic              fv_trk_done_q;     // a completion was tracked already
+  logic [QAddrW-1:0] fv_trk_slot_q;
+  logic [31:0]       fv_since_q;        // t - c - 1 in cycle t, for a push in cycle c
+  logic [QAddrW-1:0] fv_trk_rel;        // its position behind the oldest occupied slot
+  logic [QAddrW-1:0] fv_trk_pos;        // its position among the pending slots
+  assign fv_trk_rel = fv_trk_slot_q - fl_ptr_q;
+  assign fv_trk_pos = fv_trk_slot_q - rd_ptr;
+  always_ff @(posedge clk) begin
+    if (rst) begin
+      fv_trk_q      <= 1'b0;
+      fv_trk_done_q <= 1'b0;
+      fv_since_q    <= '0;
+    end else begin
+      fv_since_q <= fv_since_q + 32'd1;
+      if (push_i && fv_pick && !fv_trk_done_q) begin
+        fv_trk_q      <= 1'b1;
+        fv_trk_done_q <= 1'b1;
+        fv_trk_slot_q <= wr_ptr_q;
+        fv_since_q    <= '0;
+      end else if (fv_trk_q && start && 32'(fv_trk_pos) < 32'(k)) begin
+        fv_trk_q <= 1'b0;
+      end
+    end
+  end
+
+  logic fv_chk;
+  assign fv_chk = !fv_init_q && !rst;
+
+  always_ff @(posedge clk) begin
+    if (fv_chk) begin
+      // helper invariants (the queue's bookkeeping), for the induction
+      wr_inv_queue: assert (32'(n_q) + 32'(k_q) <= CplqDepth
+                            && wr_ptr_q == fl_ptr_q + QAddrW'(k_q) + QAddrW'(n_q)
+                            && (state_q == WrIdle) == (k_q == '0 && state_q != WrHalt)
+                            && state_q inside {WrIdle, WrAw, WrW, WrB, WrHalt}
+                            && (state_q != WrW || beat_q < nbeats)
+                            && (cq_tail_q & ~fv_mask) == '0
+                            && 32'(k_q) <= 32'(max_batch_i)
+                            && 32'(cq_tail_q) + 32'(k_q) <= (32'd1 << cq_log2_i)
+                            && 32'(cq_tail_q[7:0]) + 32'(k_q) <= 32'd256
+                            && 32'(fv_used) + 32'(k_q) < (32'd1 << cq_log2_i));
+      wr_inv_track: assert (!fv_trk_q || (32'(fv_trk_rel) >= 32'(k_q)
+                                           && 32'(fv_trk_rel) < 32'(k_q) + 32'(n_q)
+                                           && now_q - ts_mem[fv_trk_slot_q]
+                                              == fv_since_q));
+
+      if (state_q == WrAw) begin
+        wr_batch_max: assert (k_q >= 5'd1 && k_q <= max_batch_i
+                              && (RingIdxW+1)'(k_q) < cq_size);
+        wr_no_wrap: assert ((RingIdxW+1)'(cq_tail_q) + (RingIdxW+1)'(k_q) <= cq_size
+                            && 32'(m_axi_awaddr[11:0]) + (32'(m_axi_awlen) + 32'd1) * Bw
+                               <= 32'd4096
+                            && 32'(m_axi_awaddr[11:0]) + (32'(m_axi_awlen) + 32'd1) * Bw
+                               >= 32'(entry_addr[11:0]) + 32'(k_q) * CplBytes
+                            && 32'(m_axi_awaddr[11:0]) + 32'(m_axi_awlen) * Bw
+                               < 32'(entry_addr[11:0]) + 32'(k_q) * CplBytes);
+      end
+      if (state_q inside {WrAw, WrW, WrB}) begin
+        wr_no_overwrite: assert (32'(fv_used) + 32'(k_q) < (32'd1 << cq_log2_i));
+      end
+      if (!fv_rst_q) begin
+        wr_axi_aw: assert (!fv_aw_hold_q
+                           || (m_axi_awvalid && {m_axi_awaddr, m_axi_awlen, m_axi_awsize,
+                                                 m_axi_awburst} == fv_aw_q));
+        wr_axi_w: assert (!fv_w_hold_q
+                          || (m_axi_wvalid && {m_axi_wdata, m_axi_wstrb, m_axi_wlast} == fv_w_q));
+      end
+      if (fv_trk_q && fv_trk_rel == QAddrW'(k_q)) begin
+        wr_age: assert (n_q != '0 && head_age == fv_since_q);
+      end
+      wr_timeout: assert (!(state_q == WrIdle && n_q != '0 && head_age >= timeout_i
+                            && cq_free >= RingIdxW'((n_q > CountW'(mx)) ? mx : n_q[4:0])
+                            && cq_free >= RingIdxW'(to_end < 9'(mx) ? to_end[4:0] : mx))
+                          || start);
+      if (start && reason == ReasonTimeout) begin
+        wr_timeout_early: assert (head_age >= timeout_i);
+      end
+    end
+  end
+
+`ifdef FORMAL_LIVE
+  // With the AXI slave always ready (awready, wready, the response in the B cycle, OKAY),
+  // a batch that starts in cycle t is done in cycle t + nbeats + 2 and the writer is back
+  // in IDLE in t + nbeats + 3. fv_fl_q counts the cycles since the batch left IDLE.
+  logic [6:0] fv_fl_q;
+  always_comb begin
+    assume (m_axi_awready && m_axi_wready && m_axi_bvalid == m_axi_bready
+            && m_axi_bresp == 2'b00);
+  end
+  always_ff @(posedge clk) begin
+    if (rst || state_q == WrIdle) begin
+      fv_fl_q <= '0;
+    end else if (fv_fl_q != 7'h7F) begin
+      fv_fl_q <= fv_fl_q + 7'd1;
+    end
+    if (fv_chk) begin
+      wr_live: assert (state_q != WrHalt
+                       && (state_q != WrAw || fv_fl_q == 7'd0)
+                       && (state_q != WrW || 7'(fv_fl_q) == 7'(beat_q) + 7'd1)
+                       && (state_q != WrB || (7'(fv_fl_q) == 7'(nbeats) + 7'd1 && b_ok)));
+    end
+  end
+`endif
+`endif
+
 endmodule
 
 `resetall

