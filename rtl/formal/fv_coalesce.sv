@@ -24,14 +24,34 @@ module fv_coalesce
   input wire [RingIdxW-1:0] cq_tail_i,
   input wire [RingIdxW-1:0] cq_head_i
 );
+  // The decision's inputs as the completion writer's registers hold them in IDLE
+  // (docs/microarchitecture.md, "The close decision"): the ring geometry of txoe_pkg's
+  // cq_geometry, the first IMMEDIATE among the pending slots, and whether the head's age
+  // has reached TIMEOUT. That the writer's registers equal these every IDLE cycle is
+  // asserted in simulation (DecisionInputs_A), not proven here.
   logic                close_o, start_o;
-  logic [4:0]          k_o, mx_o;
+  logic [4:0]          k_o;
   reason_e             reason_o;
   logic [RingIdxW-1:0] free_o;
-  logic [8:0]          to_end_o;
+  cq_geo_t             geo;
+  logic                imm_hit;
+  logic [4:0]          imm_k;
+  assign geo    = cq_geometry(cq_log2_i, max_batch_i, cq_tail_i, cq_head_i);
+  assign free_o = geo.free;
+  always_comb begin
+    imm_hit = 1'b0;
+    imm_k   = 5'd0;
+    for (int i = 15; i >= 0; i--) begin
+      if (imm_i[i] && 6'(i) < pending_i) begin
+        imm_hit = 1'b1;
+        imm_k   = 5'(i + 1);
+      end
+    end
+  end
   txoe_cpl_coalesce #(.CountW(6)) dut (
-    .pending_i, .imm_i, .head_age_i, .timeout_i, .max_batch_i, .cq_log2_i, .cq_tail_i,
-    .cq_head_i, .close_o, .start_o, .k_o, .reason_o, .free_o, .to_end_o, .mx_o);
+    .pending_i, .imm_hit_i (imm_hit), .imm_k_i (imm_k),
+    .timed_out_i (head_age_i >= timeout_i), .geo_i (geo),
+    .close_o, .start_o, .k_o, .reason_o);
 
   logic [12:0] s;                      // ring size S
   logic [12:0] used;
