@@ -213,8 +213,10 @@ module txoe_cpl_writer
   logic [QAddrW-1:0]    push_at;        // count_o - imm_shift < CplqDepth at a push
   assign imm_shift = b_ok ? k_q : 5'd0;
   assign push_at   = QAddrW'(count_o - CountW'(imm_shift));
+  logic [CplqDepth-1:0] imm_kept;
+  assign imm_kept = imm_q >> imm_shift;
   always_comb begin
-    imm_d = imm_q >> imm_shift;
+    imm_d = imm_kept;
     if (push_i) imm_d[push_at] = cpl_i.immediate;
   end
 
@@ -222,8 +224,6 @@ module txoe_cpl_writer
   // lands after every occupied slot), so that the push only drives the last mux
   logic                imm_hit_d, imm_hit_kept, imm_push_hit;
   logic [4:0]          imm_k_d, imm_k_kept;
-  logic [CplqDepth-1:0] imm_kept;
-  assign imm_kept = imm_q >> imm_shift;
   always_comb begin
     imm_hit_kept = 1'b0;
     imm_k_kept   = 5'd0;
