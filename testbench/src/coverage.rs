@@ -666,32 +666,24 @@ impl FrameHeaders {
                 et = inner.ether_type;
             }
         }
-        let ip = match et {
-            IPV4 => {
-                let (ip, payload) = IpHeaders::from_ipv4_slice(rest).ok()?;
-                transport_parses(&payload)?;
-                match ip {
-                    IpHeaders::Ipv4(h, _) => Some(FrameIp::V4 {
-                        id: h.identification,
-                    }),
-                    IpHeaders::Ipv6(_, e) => Some(FrameIp::V6 {
-                        frag_id: e.fragment.map(|f| f.identification),
-                    }),
-                }
-            }
-            IPV6 => {
-                let (ip, payload) = IpHeaders::from_ipv6_slice(rest).ok()?;
-                transport_parses(&payload)?;
-                match ip {
-                    IpHeaders::Ipv4(h, _) => Some(FrameIp::V4 {
-                        id: h.identification,
-                    }),
-                    IpHeaders::Ipv6(_, e) => Some(FrameIp::V6 {
-                        frag_id: e.fragment.map(|f| f.identification),
-                    }),
-                }
-            }
+        let parsed = match et {
+            IPV4 => Some(IpHeaders::from_ipv4_slice(rest).ok()?),
+            IPV6 => Some(IpHeaders::from_ipv6_slice(rest).ok()?),
             _ => None,
+        };
+        let ip = match parsed {
+            Some((ip, payload)) => {
+                transport_parses(&payload)?;
+                Some(match ip {
+                    IpHeaders::Ipv4(h, _) => FrameIp::V4 {
+                        id: h.identification,
+                    },
+                    IpHeaders::Ipv6(_, e) => FrameIp::V6 {
+                        frag_id: e.fragment.map(|f| f.identification),
+                    },
+                })
+            }
+            None => None,
         };
         Some(FrameHeaders { vlan, ip })
     }
