@@ -16,7 +16,7 @@
 //!   is timed, its outputs are checked equal, cycle for cycle, to those of the Rust run.
 //!
 //! After each group the same functions run again side by side: once each per round, for
-//! several rounds (at least 5, and about a million cycles per function), so that they share
+//! several rounds (at least 15, and about a million cycles per function), so that they share
 //! whatever else the machine is doing; the ratios lockstep / rtl, rtl / cpp_loop,
 //! rtl_replay_rust / cpp_loop and model / rtl are taken within each round. A table at the
 //! end gives the median cycles/s of every function, the median ratios, and the frames/s and
@@ -276,7 +276,7 @@ fn median(mut v: Vec<f64>) -> f64 {
 /// Every function of a case once per round, round after round (the order rotating), so
 /// that they share whatever else the machine does; ratios are taken within each round.
 fn side_by_side(cycles: u64, fns: &mut [(&'static str, Box<dyn FnMut() + '_>)]) -> Side {
-    let rounds = (1_000_000 / cycles.max(1)).clamp(5, 100) as usize;
+    let rounds = (1_000_000 / cycles.max(1)).clamp(15, 100) as usize;
     let mut cpu: BTreeMap<&'static str, Vec<f64>> = BTreeMap::new();
     let mut wall: BTreeMap<&'static str, Vec<f64>> = BTreeMap::new();
     let mut cpu_ratios: BTreeMap<&'static str, Vec<f64>> = BTreeMap::new();
