@@ -203,13 +203,16 @@ module txoe_tx_engine
   assign seg_beats = BeatCntW'((32'(seg_off) + 32'(seg_len) + 32'(Bw) - 32'd1) >> LaneW);
   assign alloc_seg = fe_q == FeRun && !ar_active_q && !ar_stop_q && !req_err_q && free_q != 2'd0;
 
-  logic [12:0] page_beats;
+  // page_beats_q: the beats from ar_addr_q to its 4 KiB page's end, kept beside the
+  // address (loaded with it, lowered by each burst), so that a burst's length is two
+  // comparisons from registers.
+  logic [12:0] page_beats_q, seg_page_beats;
   logic [4:0]  burst_beats;
-  assign page_beats = 13'((13'd4096 - {1'b0, ar_addr_q[11:0]}) >> LaneW);
+  assign seg_page_beats = 13'(4096 / Bw) - 13'(seg_addr[11:LaneW]);
   always_comb begin
     burst_beats = 5'd16;
     if (BeatCntW'(burst_beats) > ar_beats_q) burst_beats = 5'(ar_beats_q);
-    if (13'(burst_beats) > page_beats)       burst_beats = 5'(page_beats);
+    if (13'(burst_beats) > page_beats_q)     burst_beats = 5'(page_beats_q);
   end
 
   // ================================================================ read data side
@@ -421,6 +424,7 @@ module txoe_tx_engine
       ar_active_q <= 1'b0;
       ar_stop_q   <= 1'b0;
       ar_addr_q   <= '0;
+      page_beats_q <= 13'(4096 / Bw);
       ar_beats_q  <= '0;
       ar_done_q   <= '0;
       job_wr_q    <= '0;
@@ -486,13 +490,17 @@ module txoe_tx_engine
           seq_q     <= ctx_now.snd_nxt;
           done_q    <= '0;
           segs_q    <= '0;
+          // The free slot alloc_q takes the request's completion whatever the check's
+          // outcome, so that the 121 bits' enable does not wait for the validation: when
+          // the request is valid, the slot is not allocated here and its completion is
+          // written again at its event before any read (s_cpl_en_q stays clear till then).
+          s_cpl_q[alloc_q] <= '{cookie: desc.cookie, bytes: 32'd0, segments: 16'd0,
+                                status: check_status, immediate: desc.flags[FlagImm]};
           if (check_status != StOk) begin
             s_ready_q[alloc_q]  <= 1'b1;
             s_read_q[alloc_q]   <= 1'b0;
             s_kind_q[alloc_q]   <= SlotCplOnly;
             s_cpl_en_q[alloc_q] <= 1'b1;
-            s_cpl_q[alloc_q]    <= '{cookie: desc.cookie, bytes: 32'd0, segments: 16'd0,
-                                     status: check_status, immediate: desc.flags[FlagImm]};
             fetch_idx_q <= (fetch_idx_q + 1'b1) & ((RingIdxW'(1) << tx_log2_i) - 1'b1);
           end
         end
@@ -511,11 +519,14 @@ module txoe_tx_engine
         s_read_q[alloc_q]  <= 1'b0;
         ar_active_q        <= 1'b1;
         ar_addr_q          <= {seg_addr[63:LaneW], {LaneW{1'b0}}};
+        page_beats_q       <= seg_page_beats;
         ar_beats_q         <= seg_beats;
         ar_done_q          <= ar_done_q + 17'(seg_len);
         if (seg_len == left) ar_stop_q <= 1'b1;
       end else if (ar_active_q && m_axi_arready) begin
         ar_addr_q  <= ar_addr_q + 64'(32'(burst_beats) * Bw);
+        page_beats_q <= (13'(burst_beats) == page_beats_q) ? 13'(4096 / Bw)
+                                                          : page_beats_q - 13'(burst_beats);
         ar_beats_q <= ar_beats_q - BeatCntW'(burst_beats);
         if (BeatCntW'(burst_beats) == ar_beats_q) ar_active_q <= 1'b0;
       end
@@ -701,6 +712,8 @@ module txoe_tx_engine
       CtxSumsCurrent_A: assert (!ev_build || (ctx_ip_q == ctx_ip_sum(ctx_q)
                                               && ctx_tcp_q == ctx_tcp_sum(ctx_q)))
         else $error("header stage read the checksum share of another context (instance %m)");
+      PageBeats_A: assert (page_beats_q == 13'((13'd4096 - {1'b0, ar_addr_q[11:0]}) >> LaneW))
+        else $error("beats to the page end %0d at address %h (instance %m)", page_beats_q, ar_addr_q);
       NoAllocWithoutSlot_A: assert (!(allocs != 2'd0 && free_q == 2'd0))
         else $error("slot allocated while none is free (instance %m)");
     end

@@ -202,8 +202,8 @@ MUTANTS = [
     dict(name="ar-len-16-plus", proof="tx_ar", label="ar_len", depth=14,
          file="txoe_tx_engine.sv", find="burst_beats = 5'd16;", replace="burst_beats = 5'd17;"),
     dict(name="ar-crosses-4k", proof="tx_ar", label="ar_4k", depth=14,
-         file="txoe_tx_engine.sv", find="if (13'(burst_beats) > page_beats)       burst_beats = 5'(page_beats);",
-         replace="if (13'(burst_beats) > page_beats + 13'd1) burst_beats = 5'(page_beats + 13'd1);"),
+         file="txoe_tx_engine.sv", find="if (13'(burst_beats) > page_beats_q)     burst_beats = 5'(page_beats_q);",
+         replace="if (13'(burst_beats) > page_beats_q + 13'd1) burst_beats = 5'(page_beats_q + 13'd1);"),
 ]
 
 

@@ -146,8 +146,8 @@ pub const MUTANTS: &[Mutant] = &[
         name: "read-burst-crosses-4k",
         what: "payload read bursts may cross a 4 KiB boundary",
         file: "txoe_tx_engine.sv",
-        from: "if (13'(burst_beats) > page_beats)       burst_beats = 5'(page_beats);",
-        to: "if (1'b0 && 13'(burst_beats) > page_beats) burst_beats = 5'(page_beats);",
+        from: "if (13'(burst_beats) > page_beats_q)     burst_beats = 5'(page_beats_q);",
+        to: "if (1'b0 && 13'(burst_beats) > page_beats_q) burst_beats = 5'(page_beats_q);",
     },
     Mutant {
         name: "dma-error-bytes-failed-segment",
