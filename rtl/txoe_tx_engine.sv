@@ -131,7 +131,11 @@ module txoe_tx_engine
   ctx_t                 ctx_q;
   logic [15:0]          eff_mss_q;
   logic [6:0]           hdr_len_q;
-  logic [CplCntW-1:0]   inflight_q;                      // requests started, completion not queued
+  // Requests started whose completion is not queued: inflight_q - cpl_push_q. The push is
+  // taken off the count a cycle late, from a register, so that the count's update does
+  // not wait for the stream output's handshake that decides the push.
+  logic [CplCntW-1:0]   inflight_q;
+  logic                 cpl_push_q;
 
   desc_t desc;
   assign desc = desc_t'(desc_raw_q);
@@ -378,7 +382,7 @@ module txoe_tx_engine
   assign desc_last_beat = desc_fire && dbeat_q == 3'(DescBeats - 1);
   assign run_done  = ar_stop_q && !ar_active_q;
   assign fe_start  = fe_q == FeIdle && enable_i && !halted_i && fetch_idx_q != tx_tail_i
-                     && 32'(cplq_count_i) + 32'(inflight_q) < 32'(CplqDepth);
+                     && 32'(cplq_count_i) + 32'(inflight_q) - 32'(cpl_push_q) < 32'(CplqDepth);
   assign check_act = fe_q == FeCheck && free_q != 2'd0;
   assign cpl_push  = (tx_consume && s_kind_q[tx_slot_q] == SlotCplOnly)
                      || (frame_done && s_cpl_en_q[tx_slot_q]);
@@ -411,6 +415,7 @@ module txoe_tx_engine
       eff_mss_q   <= '0;
       hdr_len_q   <= '0;
       inflight_q  <= '0;
+      cpl_push_q  <= 1'b0;
       alloc_q     <= '0;
       rd_slot_q   <= '0;
       tx_slot_q   <= '0;
@@ -461,11 +466,8 @@ module txoe_tx_engine
       fe_q <= fe_d;
 
       // ---------------------------------------------------------- front end
-      if (fe_start) begin
-        inflight_q <= inflight_q + 1'b1 - CplCntW'(cpl_push);
-      end else begin
-        inflight_q <= inflight_q - CplCntW'(cpl_push);
-      end
+      cpl_push_q <= cpl_push;
+      inflight_q <= inflight_q + CplCntW'(fe_start) - CplCntW'(cpl_push_q);
       unique case (fe_q)
         FeDescAr: if (m_axi_arready) begin
           dbeat_q <= '0;
@@ -714,6 +716,8 @@ module txoe_tx_engine
         else $error("header stage read the checksum share of another context (instance %m)");
       PageBeats_A: assert (page_beats_q == 13'((13'd4096 - {1'b0, ar_addr_q[11:0]}) >> LaneW))
         else $error("beats to the page end %0d at address %h (instance %m)", page_beats_q, ar_addr_q);
+      InflightCount_A: assert (inflight_q >= CplCntW'(cpl_push_q))
+        else $error("a completion pushed for no request in flight (instance %m)");
       NoAllocWithoutSlot_A: assert (!(allocs != 2'd0 && free_q == 2'd0))
         else $error("slot allocated while none is free (instance %m)");
     end
