@@ -209,31 +209,44 @@ module txoe_cpl_writer
   // imm_q's next value: shifted by the batch leaving at its write response, with the
   // pushed completion's flag at the first free position
   logic [CplqDepth-1:0] imm_d;
-  logic [4:0]           imm_shift;
-  logic [QAddrW-1:0]    push_at;        // count_o - imm_shift < CplqDepth at a push
-  assign imm_shift = b_ok ? k_q : 5'd0;
-  assign push_at   = QAddrW'(count_o - CountW'(imm_shift));
-  logic [CplqDepth-1:0] imm_kept;
-  assign imm_kept = imm_q >> imm_shift;
+  // the first free position after the shift: n_q when the batch in flight leaves
+  // (count_o = n_q + k_q), count_o otherwise; below CplqDepth at a push
+  logic [QAddrW-1:0]    push_at;
+  assign push_at   = b_ok ? QAddrW'(n_q) : QAddrW'(count_o);
+  logic [CplqDepth-1:0] imm_kept, imm_left;   // imm_left: once the batch in flight has left
+  assign imm_left = imm_q >> k_q;
+  assign imm_kept = b_ok ? imm_left : imm_q;
   always_comb begin
     imm_d = imm_kept;
     if (push_i) imm_d[push_at] = cpl_i.immediate;
   end
 
   // the first of imm_d[15:0]: the first of the shifted flags, else the pushed one (it
-  // lands after every occupied slot), so that the push only drives the last mux
+  // lands after every occupied slot), so that the push only drives the last mux. The
+  // first flag is found both in imm_q and in imm_q >> k_q, from registers, and the write
+  // response only selects between the two.
   logic                imm_hit_d, imm_hit_kept, imm_push_hit;
   logic [4:0]          imm_k_d, imm_k_kept;
+  logic                imm_hit_now, imm_hit_left;
+  logic [4:0]          imm_k_now, imm_k_left;
   always_comb begin
-    imm_hit_kept = 1'b0;
-    imm_k_kept   = 5'd0;
+    imm_hit_now  = 1'b0;
+    imm_k_now    = 5'd0;
+    imm_hit_left = 1'b0;
+    imm_k_left   = 5'd0;
     for (int i = 15; i >= 0; i--) begin
-      if (imm_kept[i]) begin
-        imm_hit_kept = 1'b1;
-        imm_k_kept   = 5'(i + 1);
+      if (imm_q[i]) begin
+        imm_hit_now = 1'b1;
+        imm_k_now   = 5'(i + 1);
+      end
+      if (imm_left[i]) begin
+        imm_hit_left = 1'b1;
+        imm_k_left   = 5'(i + 1);
       end
     end
   end
+  assign imm_hit_kept = b_ok ? imm_hit_left : imm_hit_now;
+  assign imm_k_kept   = b_ok ? imm_k_left : imm_k_now;
   assign imm_push_hit = push_i && cpl_i.immediate && push_at < QAddrW'(16);
   assign imm_hit_d    = imm_hit_kept || imm_push_hit;
   assign imm_k_d      = imm_hit_kept ? imm_k_kept : imm_push_hit ? 5'(push_at) + 5'd1 : 5'd0;
