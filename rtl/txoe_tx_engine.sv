@@ -494,8 +494,9 @@ module txoe_tx_engine
           segs_q    <= '0;
           // The free slot alloc_q takes the request's completion whatever the check's
           // outcome, so that the 121 bits' enable does not wait for the validation: when
-          // the request is valid, the slot is not allocated here and its completion is
-          // written again at its event before any read (s_cpl_en_q stays clear till then).
+          // the request is valid, the slot is not allocated here, and its completion is
+          // written again at its event, the cycle it becomes ready: nothing reads a slot's
+          // completion before then.
           s_cpl_q[alloc_q] <= '{cookie: desc.cookie, bytes: 32'd0, segments: 16'd0,
                                 status: check_status, immediate: desc.flags[FlagImm]};
           if (check_status != StOk) begin
