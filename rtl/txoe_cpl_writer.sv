@@ -445,7 +445,9 @@ module txoe_cpl_writer
   // configuration inputs hold still after reset and are in the register block's ranges
   // (MAX_BATCH 1..16, ring log2 1..12, CQ base 4 KiB aligned); the TX engine pushes only
   // while the queue has a free slot; the host's CQ_HEAD stays in the ring and only moves
-  // forward over entries that have been written (it consumes, it never un-consumes).
+  // forward over entries that have been written (it consumes, it never un-consumes); the
+  // next-value inputs (*_d_i) are the next cycle's values of their registers, as the
+  // register block drives them.
   //   wr_batch_max    : a batch written has 1 <= k <= MAX_BATCH and k <= S - 1 entries
   //   wr_no_wrap      : it never crosses the CQ's end, nor a 4 KiB boundary (AW address
   //                     and length), and its burst has exactly the beats of its k entries
@@ -467,7 +469,8 @@ module txoe_cpl_writer
   logic [3:0]          fv_cq_log2_q, fv_tx_log2_q;
   logic [4:0]          fv_max_batch_q;
   logic [31:0]         fv_timeout_q;
-  logic [RingIdxW-1:0] fv_head_q, fv_tail_q, fv_mask;
+  logic [RingIdxW-1:0] fv_head_q, fv_head_d_q, fv_tail_q, fv_mask;
+  logic                fv_was_aw_q;     // the last cycle was in WrAw
   logic                fv_aw_hold_q, fv_w_hold_q;
   logic [76:0]         fv_aw_q;
   logic [DataW+DataW/8:0] fv_w_q;
@@ -484,6 +487,8 @@ module txoe_cpl_writer
     fv_max_batch_q <= max_batch_i;
     fv_timeout_q   <= timeout_i;
     fv_head_q      <= cq_head_i;
+    fv_head_d_q    <= cq_head_d_i;
+    fv_was_aw_q    <= state_q == WrAw;
     fv_tail_q      <= cq_tail_q;
     fv_aw_hold_q   <= m_axi_awvalid && !m_axi_awready;
     fv_w_hold_q    <= m_axi_wvalid && !m_axi_wready;
@@ -498,7 +503,10 @@ module txoe_cpl_writer
     assume (tx_log2_i >= 4'd1 && 32'(tx_log2_i) <= RingLog2Max);
     assume (cq_base_i[11:0] == 12'd0);
     assume ((cq_head_i & ~fv_mask) == '0);
+    assume (cq_log2_d_i == cq_log2_i && max_batch_d_i == max_batch_i
+            && timeout_d_i == timeout_i);
     if (!fv_init_q) begin
+      assume (cq_head_i == fv_head_d_q);
       assume (cq_base_i == fv_cq_base_q && cq_log2_i == fv_cq_log2_q
               && tx_log2_i == fv_tx_log2_q && max_batch_i == fv_max_batch_q
               && timeout_i == fv_timeout_q);
@@ -537,6 +545,17 @@ module txoe_cpl_writer
   logic fv_chk;
   assign fv_chk = !fv_init_q && !rst;
 
+  // imm_q[r] is the IMMEDIATE flag of queue slot fl_ptr_q + r for the occupied slots, 0
+  // beyond them
+  logic imm_occ_ok;
+  always_comb begin
+    imm_occ_ok = 1'b1;
+    for (int r = 0; r < CplqDepth; r++) begin
+      if (imm_q[r] != (CountW'(r) < count_o && q_mem[fl_ptr_q + QAddrW'(r)].immediate))
+        imm_occ_ok = 1'b0;
+    end
+  end
+
   always_ff @(posedge clk) begin
     if (fv_chk) begin
       // helper invariants (the queue's bookkeeping), for the induction
@@ -550,6 +569,17 @@ module txoe_cpl_writer
                             && 32'(cq_tail_q) + 32'(k_q) <= (32'd1 << cq_log2_i)
                             && 32'(cq_tail_q[7:0]) + 32'(k_q) <= 32'd256
                             && 32'(fv_used) + 32'(k_q) < (32'd1 << cq_log2_i));
+      // the close decision's registered inputs, against what they stand for (so that the
+      // simulation's DecisionInputs_A and Decision_A above are proven too): the geometry
+      // of this cycle's registers; each slot's IMMEDIATE flag, 0 beyond the occupied
+      // ones, and the first of them; the age of pending slot 0 but in WrAw (reloaded
+      // there); the timeout flag but in the cycle after WrAw (from the age before the
+      // reload)
+      wr_inv_decision: assert (geo_q == ref_geo && imm_occ_ok
+                               && imm_hit_q == imm_hit_now && imm_k_q == imm_k_now
+                               && (n_q == '0 || state_q == WrAw || age_q == head_age)
+                               && (n_q == '0 || fv_was_aw_q
+                                   || tmo_q == (age_q >= timeout_i)));
       wr_inv_track: assert (!fv_trk_q || (32'(fv_trk_rel) >= 32'(k_q)
                                            && 32'(fv_trk_rel) < 32'(k_q) + 32'(n_q)
                                            && now_q - ts_mem[fv_trk_slot_q]
@@ -580,8 +610,7 @@ module txoe_cpl_writer
         wr_age: assert (n_q != '0 && head_age == fv_since_q);
       end
       wr_timeout: assert (!(state_q == WrIdle && n_q != '0 && head_age >= timeout_i
-                            && cq_free >= RingIdxW'((n_q > CountW'(mx)) ? mx : n_q[4:0])
-                            && cq_free >= RingIdxW'(to_end < 9'(mx) ? to_end[4:0] : mx))
+                            && ref_geo.free >= RingIdxW'(room))
                           || start);
       if (start && reason == ReasonTimeout) begin
         wr_timeout_early: assert (head_age >= timeout_i);

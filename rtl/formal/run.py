@@ -70,7 +70,7 @@ PROOFS = [
         "csr_doorbell": "a TX_TAIL write >= ring size leaves TX_TAIL, sets ERR.DOORBELL",
         "csr_mtu_ok": "a valid MTU write is taken",
     }),
-    dict(name="writer", stale="written for the close decision before its inputs became registers (txoe_cpl_coalesce's ports and the writer's next-value inputs changed); not run until re-targeted", block="txoe_cpl_writer (DATA_W 64)", fast=True, props={
+    dict(name="writer", block="txoe_cpl_writer (DATA_W 64)", fast=False, props={
         "wr_batch_max": "no batch larger than MAX_BATCH (nor S - 1), none empty",
         "wr_no_wrap": "no batch crosses the CQ end or a 4 KiB boundary; burst length matches k",
         "wr_no_overwrite": "from start to response, the batch fits the free CQ slots",
@@ -80,7 +80,7 @@ PROOFS = [
         "wr_timeout": "IDLE, n >= 1, age >= TIMEOUT, room: the batch starts that cycle",
         "wr_timeout_early": "a timeout batch never starts before age >= TIMEOUT",
     }),
-    dict(name="writer_live", stale="written for the close decision before its inputs became registers (txoe_cpl_coalesce's ports and the writer's next-value inputs changed); not run until re-targeted", block="txoe_cpl_writer (DATA_W 128)", fast=True, props={
+    dict(name="writer_live", stale="re-targeted to the registered close-decision inputs with writer.sby, not yet run again at DATA_W 128", block="txoe_cpl_writer (DATA_W 128)", fast=False, props={
         "wr_live": "AXI slave ready: a batch started is done nbeats + 2 cycles later",
     }),
     dict(name="tx_ar", block="txoe_tx_engine (DATA_W 64)", fast=False, props={
