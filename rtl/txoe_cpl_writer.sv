@@ -425,10 +425,13 @@ module txoe_cpl_writer
                               && (!ref_close || (k == ref_k && reason == ref_reason))))
         else $error("close decision start %0d k %0d reason %0d, reference start %0d k %0d reason %0d (instance %m)",
                     start_ok, k, reason, ref_start, ref_k, ref_reason);
+`ifndef FORMAL
+      // the formal block states this rule as wr_timeout: one proof obligation, not two
       TimeoutHonoured_A: assert (!(state_q == WrIdle && n_q != '0 && head_age >= timeout_i
                                    && ref_geo.free >= RingIdxW'(room)) || start)
         else $error("completion %0d cycles old (TIMEOUT %0d) with room and no batch (instance %m)",
                     head_age, timeout_i);
+`endif
     end
   end
 `endif

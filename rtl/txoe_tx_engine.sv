@@ -725,6 +725,116 @@ module txoe_tx_engine
   end
 `endif
 
+  // Formal properties (rtl/formal/tx_take.sby, docs/formal.md) //
+`ifdef FORMAL_TX
+  // The wrapper (rtl/formal/fv_tx_engine.sv) assumes the register block's guarantees on
+  // the configuration; every other input is free.
+  //   tx_id_failed : an ID is taken only while the request in hand passed validation: a
+  //                  descriptor that fails it consumes neither an IPv4 nor an IPv6 ID
+  //   tx_id_dma    : nor does a segment with a failed payload read, nor the request's
+  //                  segments after it (no error response among its beats so far)
+  //   tx_id4       : the IPv4 ID is taken exactly when an IPv4 header is built
+  //   tx_id6       : the IPv6 fragment ID is taken exactly when an IPv6 header with a
+  //                  fragment header is built: datagrams without one consume none
+  //   tx_mss_fits  : the segment size of the request in hand (eff_mss_q) plus its IP and
+  //                  TCP headers (40 bytes for IPv4, 60 for IPv6, 68 with the fragment
+  //                  header) is at most the MTU
+  //   tx_seg_len   : every segment queued (each pending job and the pending event) is at
+  //                  most eff_mss_q bytes
+  //   tx_mtu       : every header built is for a datagram of at most MTU bytes, and its
+  //                  IP length field says so (no 16-bit wrap): what the two above give
+  // Read from the header bytes (hdr_now, byte p at [8p +: 8]) in the cycle it is built.
+  logic        fv_ok_q;                 // the last descriptor checked passed validation
+  logic        fv_rerr_q;               // an error response among its payload beats so far
+  logic [7:0]  fv_l3;
+  logic [15:0] fv_etype, fv_len_field;
+  logic        fv_v4, fv_v6, fv_frag;
+  logic [31:0] fv_l3l4, fv_dgram;
+  assign fv_l3        = (hdr_now[12*8 +: 8] == 8'h81 && hdr_now[13*8 +: 8] == 8'h00) ? 8'd18 : 8'd14;
+  assign fv_etype     = {hdr_now[(32'(fv_l3) - 2) * 8 +: 8], hdr_now[(32'(fv_l3) - 1) * 8 +: 8]};
+  assign fv_v4        = fv_etype == 16'h0800;
+  assign fv_v6        = fv_etype == 16'h86DD;
+  assign fv_frag      = fv_v6 && hdr_now[(32'(fv_l3) + 6) * 8 +: 8] == 8'd44;
+  assign fv_len_field = fv_v4 ? {hdr_now[(32'(fv_l3) + 2) * 8 +: 8], hdr_now[(32'(fv_l3) + 3) * 8 +: 8]}
+                              : {hdr_now[(32'(fv_l3) + 4) * 8 +: 8], hdr_now[(32'(fv_l3) + 5) * 8 +: 8]};
+  assign fv_l3l4      = fv_v4 ? 32'd40 : fv_frag ? 32'd68 : 32'd60;
+  assign fv_dgram     = fv_v4 ? 32'(fv_len_field) : 32'd40 + 32'(fv_len_field);
+
+  always_ff @(posedge clk) begin
+    if (rst) begin
+      fv_ok_q   <= 1'b0;
+      fv_rerr_q <= 1'b0;
+    end else begin
+      if (check_act) begin
+        fv_ok_q   <= check_status == StOk;
+        fv_rerr_q <= 1'b0;
+      end else if (r_fire && beat_err) begin
+        fv_rerr_q <= 1'b1;
+      end
+    end
+  end
+
+  // Helper invariants, proven with the rest (they make the induction close): the slot
+  // ring (the slots in use run from tx_slot_q for NumSlots - free_q slots and end at
+  // alloc_q; the jobs' slots are its last ones, the pending event's just before them,
+  // none of them ready; no slot outside it is ready), the job ring (write pointer =
+  // read pointer + count), no job or event pending while a descriptor is checked, a job
+  // or event only after a descriptor passed, and the error flags (fv_rerr_q = req_err_q
+  // | job_err_q).
+  function automatic logic [SlotW-1:0] fv_slot(input int unsigned base, input int unsigned k);
+    return SlotW'((base + k) % NumSlots);
+  endfunction
+  int unsigned fv_used;
+  logic        fv_slots_ok, fv_jobs_ok, fv_lens_ok;
+  always_comb begin
+    fv_used     = NumSlots - 32'(free_q);
+    fv_slots_ok = 32'(free_q) <= NumSlots && 32'(tx_slot_q) < NumSlots
+                  && 32'(alloc_q) < NumSlots && 32'(ev_slot_q) < NumSlots
+                  && alloc_q == fv_slot(32'(tx_slot_q), fv_used)
+                  && 32'(job_cnt_q) + 32'(ev_q) <= fv_used;
+    for (int s = 0; s < NumSlots; s++) begin
+      if ((32'(s) + NumSlots - 32'(tx_slot_q)) % NumSlots >= fv_used && s_ready_q[s])
+        fv_slots_ok = 1'b0;
+    end
+    if (ev_q && (ev_slot_q != fv_slot(32'(tx_slot_q) + NumSlots, fv_used - 32'(job_cnt_q) - 1)
+                 || s_ready_q[ev_slot_q]))
+      fv_slots_ok = 1'b0;
+    fv_lens_ok = !(ev_q && ev_len_q > eff_mss_q);
+    fv_jobs_ok = 32'(job_rd_q) < NumSlots && 32'(job_wr_q) < NumSlots
+                 && job_wr_q == fv_slot(32'(job_rd_q), 32'(job_cnt_q));
+    for (int k = 0; k < NumSlots; k++) begin
+      if (k < 32'(job_cnt_q)) begin
+        if (job_q[fv_slot(32'(job_rd_q), k)].slot
+              != fv_slot(32'(tx_slot_q) + NumSlots, fv_used - 32'(job_cnt_q) + k)
+            || s_ready_q[job_q[fv_slot(32'(job_rd_q), k)].slot])
+          fv_jobs_ok = 1'b0;
+        if (job_q[fv_slot(32'(job_rd_q), k)].len > eff_mss_q) fv_lens_ok = 1'b0;
+      end
+    end
+  end
+
+  always_ff @(posedge clk) begin
+    if (!rst) begin
+      tx_inv_slots: assert (fv_slots_ok && fv_jobs_ok);
+      tx_inv_check: assert (fe_q != FeCheck || (job_cnt_q == '0 && !ev_q));
+      tx_inv_ok:    assert ((fe_q != FeRun && job_cnt_q == '0 && !ev_q) || fv_ok_q);
+      tx_inv_err:   assert (fv_rerr_q == (req_err_q || job_err_q) && (!job_err_q || job_cnt_q != '0));
+
+      tx_mss_fits:  assert (32'(eff_mss_q) + (!ctx_q.ipv6 ? 32'd40 : ctx_q.frag_hdr ? 32'd68 : 32'd60)
+                            <= 32'(mtu_i));
+      tx_seg_len:   assert (fv_lens_ok);
+      tx_id_failed: assert (!(id4_take_o || id6_take_o) || fv_ok_q);
+      tx_id_dma:    assert (!(id4_take_o || id6_take_o) || !fv_rerr_q);
+      tx_id4:       assert (id4_take_o == (ev_build && fv_v4));
+      tx_id6:       assert (id6_take_o == (ev_build && fv_frag));
+      if (ev_build) begin
+        tx_mtu: assert ((fv_v4 || fv_v6) && fv_dgram == 32'(ev_len_q) + fv_l3l4
+                        && fv_dgram <= 32'(mtu_i));
+      end
+    end
+  end
+`endif
+
 endmodule
 
 `resetall

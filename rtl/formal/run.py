@@ -80,8 +80,17 @@ PROOFS = [
         "wr_timeout": "IDLE, n >= 1, age >= TIMEOUT, room: the batch starts that cycle",
         "wr_timeout_early": "a timeout batch never starts before age >= TIMEOUT",
     }),
-    dict(name="writer_live", stale="re-targeted to the registered close-decision inputs with writer.sby, not yet run again at DATA_W 128", block="txoe_cpl_writer (DATA_W 128)", fast=False, props={
+    dict(name="writer_live", block="txoe_cpl_writer (DATA_W 128)", fast=False, props={
         "wr_live": "AXI slave ready: a batch started is done nbeats + 2 cycles later",
+    }),
+    dict(name="tx_take", block="txoe_tx_engine (DATA_W 64)", fast=True, props={
+        "tx_id_failed": "an ID is taken only while the request in hand passed validation",
+        "tx_id_dma": "no ID for a segment with a failed payload read, nor after it in its request",
+        "tx_id4": "the IPv4 ID is taken exactly when an IPv4 header is built",
+        "tx_id6": "the IPv6 fragment ID is taken exactly when a header with a fragment header is built",
+        "tx_mss_fits": "the request's segment size plus its IP and TCP headers is at most the MTU",
+        "tx_seg_len": "every segment queued is at most the request's segment size",
+        "tx_mtu": "every datagram built is at most MTU bytes, as its IP length field says",
     }),
     dict(name="tx_ar", block="txoe_tx_engine (DATA_W 64)", fast=False, props={
         "ar_stable": "arvalid held until arready, AR payload stable",
@@ -170,14 +179,14 @@ MUTANTS = [
          file="txoe_csr.sv", find="RegMtu:      if (!err_set[ErrConfig]) mtu_q <= s_axil_wdata[15:0];",
          replace="RegMtu:      if (!err_set[ErrConfig] && s_axil_wdata != 32'd9000) mtu_q <= s_axil_wdata[15:0];"),
     dict(name="wr-batch-over-max", proof="writer", label="wr_batch_max", depth=12,
-         file="txoe_cpl_coalesce.sv", find="assign mx_o = (RingIdxW'(max_batch_i) > mask) ? mask[4:0] : max_batch_i;",
-         replace="assign mx_o = (RingIdxW'(max_batch_i) > mask) ? mask[4:0] : max_batch_i + 5'(max_batch_i < 5'd16);"),
+         file="txoe_pkg.sv", find="r.mx           = (RingIdxW'(max_batch) > mask) ? mask[4:0] : max_batch;",
+         replace="r.mx           = (RingIdxW'(max_batch) > mask) ? mask[4:0] : max_batch + 5'(max_batch < 5'd16);"),
     dict(name="wr-awlen-short", proof="writer", label="wr_no_wrap", depth=12,
          file="txoe_cpl_writer.sv", find="assign m_axi_awlen     = {2'b00, nbeats - 6'd1};",
          replace="assign m_axi_awlen     = {2'b00, nbeats - 6'd2};"),
     dict(name="wr-writes-full-cq", proof="writer", label="wr_no_overwrite", depth=12,
-         file="txoe_cpl_coalesce.sv", find="assign start_o = close_o && free_o >= RingIdxW'(k_o);",
-         replace="assign start_o = close_o && (free_o >= RingIdxW'(k_o) || free_o == RingIdxW'(k_o) - RingIdxW'(1));"),
+         file="txoe_cpl_coalesce.sv", find="assign room_geo     = geo_i.free >= RingIdxW'(geo_i.geo);",
+         replace="assign room_geo     = geo_i.free + RingIdxW'(1) >= RingIdxW'(geo_i.geo);"),
     dict(name="wr-aw-drops", proof="writer", label="wr_axi_aw", depth=12,
          file="txoe_cpl_writer.sv", find="WrAw:   if (m_axi_awready) state_d = WrW;",
          replace="WrAw:   state_d = WrW;"),
@@ -191,11 +200,35 @@ MUTANTS = [
          file="txoe_cpl_writer.sv", find="assign start = state_q == WrIdle && start_ok;",
          replace="assign start = state_q == WrIdle && start_ok && (n_q != CountW'(1) || now_q[0]);"),
     dict(name="wr-timeout-early", proof="writer", label="wr_timeout_early", depth=8,
-         file="txoe_cpl_coalesce.sv", find="head_age_i >= timeout_i;",
-         replace="head_age_i + 32'd1 >= timeout_i;"),
+         file="txoe_cpl_writer.sv", find="age_q + 32'd1 >= timeout_d_i;",
+         replace="age_q + 32'd2 >= timeout_d_i;"),
     dict(name="wr-aw-stuck-single", proof="writer_live", label="wr_live", depth=12,
          file="txoe_cpl_writer.sv", find="WrAw:   if (m_axi_awready) state_d = WrW;",
          replace="WrAw:   if (m_axi_awready && k_q != 5'd1) state_d = WrW;"),
+    dict(name="tx-failed-runs", proof="tx_take", label="tx_id_failed", depth=12,
+         file="txoe_tx_engine.sv", find="FeCheck:  if (check_act) fe_d = (check_status == StOk) ? FeRun : FeIdle;",
+         replace="FeCheck:  if (check_act) fe_d = FeRun;"),
+    dict(name="tx-last-beat-err-lost", proof="tx_take", label="tx_id_dma", depth=12,
+         file="txoe_tx_engine.sv", find="ev_kind_q <= req_err_q ? EvVoid : (job_err_q || beat_err) ? EvDmaErr : EvOk;",
+         replace="ev_kind_q <= req_err_q ? EvVoid : job_err_q ? EvDmaErr : EvOk;"),
+    dict(name="tx-id4-any-build", proof="tx_take", label="tx_id4", depth=12,
+         file="txoe_tx_engine.sv", find="assign id4_take_o     = ev_build && !ctx_q.ipv6;",
+         replace="assign id4_take_o     = ev_build;"),
+    dict(name="tx-id6-no-frag", proof="tx_take", label="tx_id6", depth=12,
+         file="txoe_tx_engine.sv", find="assign id6_take_o     = ev_build && ctx_q.ipv6 && ctx_q.frag_hdr;",
+         replace="assign id6_take_o     = ev_build && ctx_q.ipv6;"),
+    dict(name="tx-mss-ignores-mtu", proof="tx_take", label="tx_mss_fits", depth=10,
+         file="txoe_tx_engine.sv", find="assign eff_mss      = (ctx_now.mss < mtu_mss) ? ctx_now.mss : mtu_mss;",
+         replace="assign eff_mss      = ctx_now.mss;"),
+    dict(name="tx-frag-hdr-uncounted", proof="tx_take", label="tx_mss_fits", depth=10,
+         file="txoe_tx_engine.sv", find="ctx_now.frag_hdr ? 16'd68 : 16'd60;",
+         replace="ctx_now.frag_hdr ? 16'd60 : 16'd60;"),
+    dict(name="tx-seg-ignores-mss", proof="tx_take", label="tx_seg_len", depth=12,
+         file="txoe_tx_engine.sv", find="assign seg_len   = (left < eff_mss_q) ? left : eff_mss_q;",
+         replace="assign seg_len   = (left < eff_mss_q + 16'd8) ? left : eff_mss_q;"),
+    dict(name="tx-len-field-off", proof="tx_take", label="tx_mtu", depth=12,
+         file="txoe_tx_engine.sv", find=".len_i         (ev_len_q),",
+         replace=".len_i         (ev_len_q + 16'd1),"),
     dict(name="ar-drops-valid", proof="tx_ar", label="ar_stable", depth=14,
          file="txoe_tx_engine.sv", find="FeDescAr: if (m_axi_arready) fe_d = FeDescR;",
          replace="FeDescAr: fe_d = FeDescR;"),
@@ -219,9 +252,18 @@ def failed_labels(workdir):
     for log in workdir.rglob("logfile*.txt"):
         for m in re.finditer(r"failed assertion \S*?\.(\w+) at", log.read_text(errors="replace")):
             labels.add(m.group(1))
-        for m in re.finditer(r"Assert failed in \S+: (\w+)", log.read_text(errors="replace")):
+        for m in re.finditer(r"Assert failed in \S+: (?:\S*\.)?(\w+)", log.read_text(errors="replace")):
             labels.add(m.group(1))
     return labels
+
+
+def asserted_labels(workdir):
+    """The assertion labels left in the model that was checked (instance prefix dropped)."""
+    smt2 = workdir / "model" / "design_smt2.smt2"
+    if not smt2.exists():
+        return set()
+    return {m.group(1).split(".")[-1]
+            for m in re.finditer(r"^; yosys-smt2-assert \d+ (\S+)", smt2.read_text(errors="replace"), re.M)}
 
 
 def run_sby(cwd, sby_rel, workdir_rel):
@@ -285,6 +327,10 @@ def run_proof(proof):
     status, secs, _ = run_sby(RTL, sby, workdir)
     res = dict(name=proof["name"], block=proof["block"], mode=mode, depth=depth,
                status=status, seconds=round(secs, 1), cex=None)
+    # a property the model does not hold is not proven, whatever the engine says
+    missing = sorted(set(proof["props"]) - asserted_labels(RTL / workdir))
+    if missing and status == "PASS":
+        res.update(status="MISSING", failed=missing)
     if status != "PASS":
         res["failed"] = sorted(failed_labels(RTL / workdir))
         res["cex"] = keep_trace(RTL / workdir, proof["name"], res["failed"])
@@ -311,15 +357,43 @@ def run_mutant(m):
     sby = re.sub(r"^mode\s+\w+", "mode bmc", sby, flags=re.M)
     sby = re.sub(r"^depth\s+\d+", f"depth {m['depth']}", sby, flags=re.M)
     # only the mutant's own property stays asserted: its counterexample must be for it
-    sby = re.sub(r"^(prep -top \S+)$", "\\1\nchformal -assert -remove */t:$check */t:$assert %u */"
-                 + m["label"] + " %d", sby, count=1, flags=re.M)
+    # (a label inside a flattened instance is named <instance>.<label>)
+    lbl = m["label"]
+    sby = re.sub(r"^(prep -top \S+)$", "\\1\nchformal -assert -remove */t:$check */t:$assert %u "
+                 f"*/{lbl} */*.{lbl} %u %d", sby, count=1, flags=re.M)
     (root / "formal" / f"{m['proof']}.sby").write_text(sby)
     status, secs, _ = run_sby(root, Path("formal") / f"{m['proof']}.sby", Path("work"))
     labels = failed_labels(root / "work")
+    if status == "PASS" and asserted_labels(root / "work") != {m["label"]}:
+        # the check ran on the wrong assertions (none, or others): it says nothing
+        status = "NOT_KEPT"
     caught = status == "FAIL" and m["label"] in labels
     res.update(status=status, failed=sorted(labels), caught=caught, seconds=round(secs, 1),
                cex=keep_trace(root / "work", m["name"], labels) if status == "FAIL" else None)
     return res
+
+
+def print_tables(summary):
+    """The property and mutant tables of docs/formal.md, in Markdown, from one run."""
+    muts = {m["name"]: m for m in summary["mutants"]}
+    print("| proof | block | property | states | method | status | mutant(s) caught |")
+    print("|---|---|---|---|---|---|---|")
+    for r in summary["properties"]:
+        method = r["method"].replace("k-induction ", "k-induction, depth ").replace("bounded ", "bounded, depth ")
+        caught = ", ".join(f"`{n}` " + ("yes" if muts[n]["caught"] else "**no**") for n in r["mutants"]) or "-"
+        print(f"| `{r['proof']}` | {r['block']} | `{r['property']}` | {r['what']} | {method} "
+              f"| {r['result']}, {r['seconds']:.0f} s | {caught} |")
+    print()
+    # (a | inside a table cell is escaped, code span or not)
+    short = lambda t: "`" + (t if len(t) <= 64 else t[:63] + "…").replace("|", "\\|") + "`"
+    by_name = {m["name"]: m for m in MUTANTS}
+    print("| mutant | file | bug | proof / property | depth |")
+    print("|---|---|---|---|---|")
+    for m in summary["mutants"]:
+        d = by_name[m["name"]]
+        state = f"caught, {m['seconds']:.0f} s" if m["caught"] else f"**not caught**: {m['status']}"
+        print(f"| `{m['name']}` | `{m['file']}` | {short(d['find'])} → {short(d['replace'])} "
+              f"| `{m['proof']}` / `{m['label']}` | {m['depth']} ({state}) |")
 
 
 def main():
@@ -329,7 +403,12 @@ def main():
                     help="only the fast proofs and their cheap mutants (the test command's set)")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--no-mutants", action="store_true")
+    ap.add_argument("--tables", metavar="SUMMARY",
+                    help="print the tables of docs/formal.md from a summary JSON, run nothing")
     args = ap.parse_args()
+    if args.tables:
+        print_tables(json.loads(Path(args.tables).read_text()))
+        return
 
     known = {p["name"] for p in PROOFS}
     for n in args.proofs:
