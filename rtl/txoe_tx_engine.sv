@@ -112,14 +112,18 @@ module txoe_tx_engine
   // The payload sum (big-endian 16-bit words) is kept as two byte sums, of the high bytes
   // (even frame positions: even lanes, Bw being even) and of the low bytes: two narrow
   // adder trees instead of one wide one; they are combined only in the TCP checksum.
+  // Written as a balanced tree (Bw / 2 operands, a power of two: log2(Bw / 2) adders deep)
+  // since synthesis keeps a chain of adds as written: 16 adders deep at 256 bits.
   function automatic logic [15:0] lanes_sum(input logic [DataW-1:0] word, input logic [Bw-1:0] m,
                                             input int unsigned odd);
-    logic [15:0] sum;
-    sum = '0;
-    for (int j = 0; j < Bw; j++) begin
-      if (j % 2 == odd && m[j]) sum = sum + {8'd0, word[j*8 +: 8]};
+    logic [15:0] t [Bw/2];
+    for (int i = 0; i < Bw / 2; i++) begin
+      t[i] = m[2*i + odd] ? {8'd0, word[(2*i + odd)*8 +: 8]} : 16'd0;
     end
-    return sum;
+    for (int l = 1; l <= $clog2(Bw / 2); l++) begin
+      for (int i = 0; i < (Bw / 2) >> l; i++) t[i] = t[2*i] + t[2*i + 1];
+    end
+    return t[0];
   endfunction
 
   // ================================================================ front end
