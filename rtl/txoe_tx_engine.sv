@@ -748,6 +748,8 @@ module txoe_tx_engine
   //   tx_mtu       : every header built is for a datagram of at most MTU bytes, and its
   //                  IP length field says so (no 16-bit wrap): what the two above give
   // Read from the header bytes (hdr_now, byte p at [8p +: 8]) in the cycle it is built.
+  // The stream's own rule (tvalid held until tready, the beat stable) is stated at the
+  // ports, in the wrapper (tx_stream_stable); tx_inv_ofifo below is what it needs here.
   logic        fv_ok_q;                 // the last descriptor checked passed validation
   logic        fv_rerr_q;               // an error response among its payload beats so far
   logic [7:0]  fv_l3;
@@ -823,6 +825,11 @@ module txoe_tx_engine
       tx_inv_check: assert (fe_q != FeCheck || (job_cnt_q == '0 && !ev_q));
       tx_inv_ok:    assert ((fe_q != FeRun && job_cnt_q == '0 && !ev_q) || fv_ok_q);
       tx_inv_err:   assert (fv_rerr_q == (req_err_q || job_err_q) && (!job_err_q || job_cnt_q != '0));
+      // The output FIFO: write pointer = read pointer + count, a word in flight only with
+      // room for it, so that a push never lands on the word at the head.
+      tx_inv_ofifo: assert (32'(of_count_q) <= OfifoDepth
+                            && of_wr_q == of_rd_q + OfAddrW'(of_count_q)
+                            && (!infl_q || 32'(of_count_q) < OfifoDepth));
 
       tx_mss_fits:  assert (32'(eff_mss_q) + (!ctx_q.ipv6 ? 32'd40 : ctx_q.frag_hdr ? 32'd68 : 32'd60)
                             <= 32'(mtu_i));

@@ -1,8 +1,8 @@
 //! Formal gate: `rtl/formal/run.sh --fast` proves the fast set of the engine's safety
 //! properties with SymbiYosys (k-induction, engine smtbmc yices) and runs their cheap
 //! mutants, each a deliberately broken copy of the RTL that must give a counterexample
-//! on its property. The completion writer's proofs, the bounded proof `tx_ar` and four
-//! slower header-builder mutants are part of the release command `rtl/formal/run.sh`
+//! on its property. The completion writer's proofs, the bounded proof `tx_ar`, four
+//! slower header-builder mutants and the TX stream's mutant are part of the release command `rtl/formal/run.sh`
 //! (docs/formal.md). Needs
 //! `yowasp-sby` and `yices-smt2` (scripts/setup.sh): a skip when they are missing, a
 //! failure under `CI=true`.
@@ -57,19 +57,20 @@ fn fast_formal_proofs_pass_and_every_mutant_is_caught() {
     assert_eq!(summary["mutants_caught"], true);
     let props = summary["properties"].as_array().expect("properties");
     // The fast set: both ID counters, the header builder, the close decision, the register
-    // block and the TX engine's ID takes and MTU chain (24 + 7 properties). The completion
+    // block and the TX engine's ID takes, MTU chain and stream (24 + 8 properties). The completion
     // writer's proofs (two minutes each with their mutants) are in the full run only.
-    assert!(props.len() >= 31, "only {} properties", props.len());
-    for p in ["tx_id_failed", "tx_id4", "tx_id6", "tx_mtu"] {
+    assert!(props.len() >= 32, "only {} properties", props.len());
+    for p in ["tx_id_failed", "tx_id4", "tx_id6", "tx_mtu", "tx_stream_stable"] {
         assert!(props.iter().any(|r| r["property"] == p), "{p} not in the fast set");
     }
     for p in props {
         assert_eq!(p["result"], "proven", "{p}");
-        // --fast leaves four header-builder mutants (a minute each) to the full run
+        // --fast leaves four header-builder mutants (a minute each) and the TX stream's
+        // (three minutes) to the full run
         assert_ne!(p["caught"], false, "a mutant of this property was not caught: {p}");
     }
     let caught = props.iter().filter(|p| p["caught"] == true).count();
-    assert!(caught + 4 >= props.len(), "only {caught} of {} properties with a caught mutant", props.len());
+    assert!(caught + 5 >= props.len(), "only {caught} of {} properties with a caught mutant", props.len());
     for m in summary["mutants"].as_array().expect("mutants") {
         assert_eq!(m["caught"], true, "{m}");
         let cex = m["cex"].as_str().expect("a caught mutant leaves its counterexample");

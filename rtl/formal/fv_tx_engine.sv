@@ -9,8 +9,9 @@
 //     ar_len    : every burst is INCR of full beats with arlen <= 15
 //     ar_4k     : no read burst crosses a 4 KiB boundary
 // - tx_take (-D FORMAL_TX): the ID takes and the MTU, stated in the engine's own formal
-//   block (txoe_tx_engine.sv), which needs its internal state; the AR properties are left
-//   out of it.
+//   block (txoe_tx_engine.sv), which needs its internal state, and the TX stream, checked
+//   here with that block's invariants; the AR properties are left out of it.
+//     tx_stream_stable : tvalid never drops before tready, the beat holds meanwhile
 `resetall
 `default_nettype none
 
@@ -103,6 +104,22 @@ module fv_tx_engine
                         && m_axi_araddr[$clog2(Bw)-1:0] == '0);
         ar_4k: assert (32'(m_axi_araddr[11:0]) + (32'(m_axi_arlen) + 32'd1) * Bw <= 32'd4096);
       end
+    end
+  end
+`else
+  // tx_stream_stable: tvalid never drops before tready, and tdata, tkeep and tlast hold
+  // meanwhile (AXI4-Stream), for every tready sequence.
+  logic                   tx_hold_q;
+  logic [DataW+Bw:0]      tx_q;
+  always_ff @(posedge clk) begin
+    tx_hold_q <= m_axis_tx_tvalid && !m_axis_tx_tready;
+    tx_q      <= {m_axis_tx_tdata, m_axis_tx_tkeep, m_axis_tx_tlast};
+  end
+  always_ff @(posedge clk) begin
+    if (!init_q && !rst && !rst_q) begin
+      tx_stream_stable: assert (!tx_hold_q || (m_axis_tx_tvalid
+                                               && {m_axis_tx_tdata, m_axis_tx_tkeep,
+                                                   m_axis_tx_tlast} == tx_q));
     end
   end
 `endif
