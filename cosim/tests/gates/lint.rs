@@ -5,11 +5,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const WIDTHS: [u32; 4] = [64, 128, 256, 512];
+use crate::rtl_dir;
 
-fn rtl_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../rtl")
-}
+const WIDTHS: [u32; 4] = [64, 128, 256, 512];
 
 /// The RTL sources in the order `rtl/files.f` gives.
 fn rtl_files() -> Vec<String> {

@@ -7,25 +7,15 @@
 //! `yowasp-sby` and `yices-smt2` (scripts/setup.sh): a skip when they are missing, a
 //! failure under `CI=true`.
 
-use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn rtl_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../rtl")
-}
-
-/// Whether a tool runs, on `PATH` or where `pip --user` puts it (as run.sh looks).
-fn present(tool: &str, arg: &str) -> bool {
-    let home = std::env::var("HOME").unwrap_or_default();
-    let path = format!("{}:{home}/.local/bin", std::env::var("PATH").unwrap_or_default());
-    Command::new(tool).arg(arg).env("PATH", path).output().is_ok_and(|o| o.status.success())
-}
+use crate::{rtl_dir, tool_runs};
 
 #[test]
 fn fast_formal_proofs_pass_and_every_mutant_is_caught() {
     let missing: Vec<&str> = [("yowasp-sby", "--help"), ("yices-smt2", "--version")]
         .into_iter()
-        .filter(|(t, a)| !present(t, a))
+        .filter(|(t, a)| !tool_runs(t, a))
         .map(|(t, _)| t)
         .collect();
     if !missing.is_empty() {
