@@ -104,8 +104,12 @@ module txoe_csr
   logic [31:0] ctx_q [NumConn][CtxWords];
 
   // ---------------------------------------------------------------- AXI4-Lite handshakes
+  // A write is taken (AW and W together) in one cycle, decoded and checked then, and takes
+  // effect at the next cycle's edge (wr_pend_q), when bvalid rises: so the next values of
+  // the registers the close decision reads come from registers, not through the decode.
   logic wr_fire, rd_fire;
-  assign wr_fire        = s_axil_awvalid && s_axil_wvalid && !bvalid_q;
+  logic wr_pend_q;
+  assign wr_fire        = s_axil_awvalid && s_axil_wvalid && !bvalid_q && !wr_pend_q;
   assign rd_fire        = s_axil_arvalid && !rvalid_q;
   assign s_axil_awready = wr_fire;
   assign s_axil_wready  = wr_fire;
@@ -183,28 +187,68 @@ module txoe_csr
   end
 
   // ---------------------------------------------------------------- host writes
+  // Decoded and checked in the cycle the write is taken (from the ports), applied one
+  // cycle later from the registers below.
+  logic [3:0] wr_bad;                  // the ERR bits the write sets: its value is out of range
+  always_comb begin
+    wr_bad = 4'd0;
+    if (!w_ctx) begin
+      unique case (waddr)
+        RegMtu:      wr_bad[ErrConfig]   = s_axil_wdata < 32'(MtuMin) || s_axil_wdata > 32'(MtuMax);
+        RegMaxBatch: wr_bad[ErrConfig]   = s_axil_wdata < 32'd1 || s_axil_wdata > 32'd16;
+        RegTxLog2,
+        RegCqLog2:   wr_bad[ErrConfig]   = s_axil_wdata < 32'd1 || s_axil_wdata > 32'(RingLog2Max);
+        RegTxTail:   wr_bad[ErrDoorbell] = s_axil_wdata >= 32'(tx_size);
+        default: ;
+      endcase
+    end
+  end
+
+  logic [15:0]         wa_q;           // the pending write: word address, data, decode
+  logic [31:0]         wd_q;
+  logic [3:0]          wbad_q;
+  logic                wctx_q;
+  logic [ConnW-1:0]    wconn_q;
+  logic [4:0]          wword_q;
+  logic                ap_max_batch_q, ap_timeout_q, ap_cq_log2_q, ap_cq_head_q;
+  logic [RingIdxW-1:0] cq_head_w_q;    // CQ_HEAD's value, modulo the CQ size
+  always_ff @(posedge clk) begin
+    if (rst) begin
+      wr_pend_q      <= 1'b0;
+      ap_max_batch_q <= 1'b0;
+      ap_timeout_q   <= 1'b0;
+      ap_cq_log2_q   <= 1'b0;
+      ap_cq_head_q   <= 1'b0;
+    end else begin
+      wr_pend_q      <= wr_fire;
+      ap_max_batch_q <= wr_fire && !w_ctx && waddr == RegMaxBatch && !wr_bad[ErrConfig];
+      ap_timeout_q   <= wr_fire && !w_ctx && waddr == RegTimeout;
+      ap_cq_log2_q   <= wr_fire && !w_ctx && waddr == RegCqLog2 && !wr_bad[ErrConfig];
+      ap_cq_head_q   <= wr_fire && !w_ctx && waddr == RegCqHead;
+    end
+    if (wr_fire) begin
+      wa_q        <= waddr;
+      wd_q        <= s_axil_wdata;
+      wbad_q      <= wr_bad;
+      wctx_q      <= w_ctx;
+      wconn_q     <= w_conn;
+      wword_q     <= w_word;
+      cq_head_w_q <= s_axil_wdata[RingIdxW-1:0] & ((RingIdxW'(1) << cq_log2_q) - RingIdxW'(1));
+    end
+  end
+
   logic [3:0] err_set;
   logic [3:0] err_clr;
   logic [1:0] irq_clr;
   logic       wr_reg;
-  assign wr_reg = wr_fire && !w_ctx;
+  assign wr_reg = wr_pend_q && !wctx_q;
 
   always_comb begin
-    err_set = 4'd0;
+    err_set = wr_reg ? wbad_q : 4'd0;
     err_set[ErrDescFetch] = err_desc_fetch_i;
     err_set[ErrCplWrite]  = err_cpl_write_i;
-    if (wr_reg) begin
-      unique case (waddr)
-        RegMtu:      err_set[ErrConfig]   = s_axil_wdata < 32'(MtuMin) || s_axil_wdata > 32'(MtuMax);
-        RegMaxBatch: err_set[ErrConfig]   = s_axil_wdata < 32'd1 || s_axil_wdata > 32'd16;
-        RegTxLog2,
-        RegCqLog2:   err_set[ErrConfig]   = s_axil_wdata < 32'd1 || s_axil_wdata > 32'(RingLog2Max);
-        RegTxTail:   err_set[ErrDoorbell] = s_axil_wdata >= 32'(tx_size);
-        default: ;
-      endcase
-    end
-    err_clr = (wr_reg && waddr == RegErr) ? s_axil_wdata[3:0] : 4'd0;
-    irq_clr = (wr_reg && waddr == RegIrqStatus) ? s_axil_wdata[1:0] : 2'd0;
+    err_clr = (wr_reg && wa_q == RegErr) ? wd_q[3:0] : 4'd0;
+    irq_clr = (wr_reg && wa_q == RegIrqStatus) ? wd_q[1:0] : 2'd0;
   end
 
   // next values of the registers the close decision reads
@@ -212,31 +256,19 @@ module txoe_csr
   logic [31:0]         timeout_d;
   logic [3:0]          cq_log2_d;
   logic [RingIdxW-1:0] cq_head_d;
-  always_comb begin
-    max_batch_d = max_batch_q;
-    timeout_d   = timeout_q;
-    cq_log2_d   = cq_log2_q;
-    cq_head_d   = cq_head_q;
-    if (wr_reg) begin
-      unique case (waddr)
-        RegMaxBatch: if (!err_set[ErrConfig]) max_batch_d = s_axil_wdata[4:0];
-        RegTimeout:  timeout_d = s_axil_wdata;
-        RegCqLog2:   if (!err_set[ErrConfig]) cq_log2_d = s_axil_wdata[3:0];
-        RegCqHead:   cq_head_d = s_axil_wdata[RingIdxW-1:0]
-                                 & ((RingIdxW'(1) << cq_log2_q) - RingIdxW'(1));
-        default: ;
-      endcase
-    end
-  end
+  assign max_batch_d = ap_max_batch_q ? wd_q[4:0] : max_batch_q;
+  assign timeout_d   = ap_timeout_q ? wd_q : timeout_q;
+  assign cq_log2_d   = ap_cq_log2_q ? wd_q[3:0] : cq_log2_q;
+  assign cq_head_d   = ap_cq_head_q ? cq_head_w_q : cq_head_q;
   assign max_batch_d_o = rst ? MaxBatchReset : max_batch_d;
   assign timeout_d_o   = rst ? TimeoutReset : timeout_d;
   assign cq_log2_d_o   = rst ? RingLog2Reset : cq_log2_d;
   assign cq_head_d_o   = rst ? '0 : cq_head_d;
 
-  assign id4_load_o       = wr_reg && waddr == RegIpv4Id;
-  assign id4_load_value_o = s_axil_wdata[15:0];
-  assign id6_load_o       = wr_reg && waddr == RegIpv6Id;
-  assign id6_load_value_o = s_axil_wdata;
+  assign id4_load_o       = wr_reg && wa_q == RegIpv4Id;
+  assign id4_load_value_o = wd_q[15:0];
+  assign id6_load_o       = wr_reg && wa_q == RegIpv6Id;
+  assign id6_load_value_o = wd_q;
 
   always_ff @(posedge clk) begin
     if (rst) begin
@@ -271,7 +303,7 @@ module txoe_csr
       end
     end else begin
       // AXI4-Lite response channels
-      if (wr_fire) begin
+      if (wr_pend_q) begin
         bvalid_q <= 1'b1;
       end else if (s_axil_bready) begin
         bvalid_q <= 1'b0;
@@ -285,16 +317,16 @@ module txoe_csr
 
       // registers
       if (wr_reg) begin
-        unique case (waddr)
-          RegCtrl:     enable_q   <= s_axil_wdata[0];
-          RegIrqMask:  irq_mask_q <= s_axil_wdata[1:0];
-          RegMtu:      if (!err_set[ErrConfig]) mtu_q <= s_axil_wdata[15:0];
-          RegTxBaseLo: tx_base_lo_q <= {s_axil_wdata[31:12], 12'd0};
-          RegTxBaseHi: tx_base_hi_q <= s_axil_wdata;
-          RegTxLog2:   if (!err_set[ErrConfig]) tx_log2_q <= s_axil_wdata[3:0];
-          RegTxTail:   if (!err_set[ErrDoorbell]) tx_tail_q <= s_axil_wdata[RingIdxW-1:0];
-          RegCqBaseLo: cq_base_lo_q <= {s_axil_wdata[31:12], 12'd0};
-          RegCqBaseHi: cq_base_hi_q <= s_axil_wdata;
+        unique case (wa_q)
+          RegCtrl:     enable_q   <= wd_q[0];
+          RegIrqMask:  irq_mask_q <= wd_q[1:0];
+          RegMtu:      if (!wbad_q[ErrConfig]) mtu_q <= wd_q[15:0];
+          RegTxBaseLo: tx_base_lo_q <= {wd_q[31:12], 12'd0};
+          RegTxBaseHi: tx_base_hi_q <= wd_q;
+          RegTxLog2:   if (!wbad_q[ErrConfig]) tx_log2_q <= wd_q[3:0];
+          RegTxTail:   if (!wbad_q[ErrDoorbell]) tx_tail_q <= wd_q[RingIdxW-1:0];
+          RegCqBaseLo: cq_base_lo_q <= {wd_q[31:12], 12'd0};
+          RegCqBaseHi: cq_base_hi_q <= wd_q;
           default: ;
         endcase
       end
@@ -302,8 +334,8 @@ module txoe_csr
       timeout_q   <= timeout_d;
       cq_log2_q   <= cq_log2_d;
       cq_head_q   <= cq_head_d;
-      if (wr_fire && w_ctx) begin
-        ctx_q[w_conn][w_word] <= s_axil_wdata;
+      if (wr_pend_q && wctx_q) begin
+        ctx_q[wconn_q][wword_q] <= wd_q;
       end
       if (snd_wr_i) begin
         ctx_q[snd_wr_idx_i][CtxWSndNxt] <= snd_wr_value_i;
@@ -360,10 +392,12 @@ module txoe_csr
   //   csr_doorbell : a TX_TAIL >= TX ring size leaves TX_TAIL and sets ERR.DOORBELL
   //   csr_ranges   : so the engine only ever sees MTU 576..9000, MAX_BATCH 1..16, ring
   //     log2 1..12 and 4 KiB aligned ring bases
+  // The write is followed from the ports: taken in cycle c (fv_hs_*), applied at the edge
+  // of c + 1, checked in c + 2 against the registers of c + 1.
   logic        fv_init_q = 1'b1;
-  logic        fv_wr_q, fv_rst_q;
-  logic [15:0] fv_addr_q;
-  logic [31:0] fv_data_q;
+  logic        fv_hs_q, fv_wr_q, fv_rst_q;
+  logic [15:0] fv_hs_addr_q, fv_addr_q;
+  logic [31:0] fv_hs_data_q, fv_data_q;
   logic [15:0] fv_mtu_q;
   logic [4:0]  fv_max_batch_q;
   logic [3:0]  fv_tx_log2_q, fv_cq_log2_q;
@@ -373,9 +407,12 @@ module txoe_csr
   always_ff @(posedge clk) begin
     fv_init_q      <= 1'b0;
     fv_rst_q       <= rst;
-    fv_wr_q        <= wr_reg;
-    fv_addr_q      <= waddr;
-    fv_data_q      <= s_axil_wdata;
+    fv_hs_q        <= wr_fire && !w_ctx && !rst;
+    fv_hs_addr_q   <= waddr;
+    fv_hs_data_q   <= s_axil_wdata;
+    fv_wr_q        <= fv_hs_q && !rst;
+    fv_addr_q      <= fv_hs_addr_q;
+    fv_data_q      <= fv_hs_data_q;
     fv_mtu_q       <= mtu_q;
     fv_max_batch_q <= max_batch_q;
     fv_tx_log2_q   <= tx_log2_q;

@@ -59,6 +59,9 @@ pub struct Engine {
 /// The AXI4-Lite register block and the state it owns.
 #[derive(Clone, Debug)]
 struct Csr {
+    /// A write taken in the previous cycle (word address, data): it takes effect at this
+    /// cycle's edge, and `bvalid` rises with it.
+    wr_pending: Option<(u32, u32)>,
     bvalid: bool,
     rvalid: bool,
     rdata: u32,
@@ -88,6 +91,7 @@ struct Csr {
 impl Csr {
     fn new(num_conn: u32) -> Self {
         Csr {
+            wr_pending: None,
             bvalid: false,
             rvalid: false,
             rdata: 0,
@@ -190,7 +194,8 @@ impl Csr {
 
     fn edge(&mut self, inp: &Inputs, w: &Wires) {
         // Response channels.
-        if w.csr_wr {
+        self.wr_pending = w.csr_wr.then_some((inp.s_axil_awaddr & 0xFFFC, inp.s_axil_wdata));
+        if w.csr_apply.is_some() {
             self.bvalid = true;
         } else if inp.s_axil_bready {
             self.bvalid = false;
@@ -204,8 +209,7 @@ impl Csr {
 
         let mut err_set = 0;
         let (mut err_clr, mut irq_clr) = (0, 0);
-        if w.csr_wr {
-            let (addr, v) = (inp.s_axil_awaddr & 0xFFFC, inp.s_axil_wdata);
+        if let Some((addr, v)) = w.csr_apply {
             if let Some((c, i)) = self.ctx_slot(addr) {
                 self.ctx[c][i] = v;
             } else {
@@ -286,7 +290,10 @@ pub struct Completion {
 #[derive(Debug, Default)]
 struct Wires {
     // register block
+    /// AW and W taken in this cycle (the write takes effect at the next cycle's edge).
     csr_wr: bool,
+    /// The write that takes effect at this cycle's edge (word address, data).
+    csr_apply: Option<(u32, u32)>,
     csr_rd: bool,
     id4: u16,
     id6: u32,
@@ -364,7 +371,8 @@ impl Engine {
         let wr = &self.cpl;
 
         // --- register block
-        w.csr_wr = inp.s_axil_awvalid && inp.s_axil_wvalid && !csr.bvalid;
+        w.csr_wr = inp.s_axil_awvalid && inp.s_axil_wvalid && !csr.bvalid && csr.wr_pending.is_none();
+        w.csr_apply = csr.wr_pending;
         w.csr_rd = inp.s_axil_arvalid && !csr.rvalid;
         out.s_axil_awready = w.csr_wr;
         out.s_axil_wready = w.csr_wr;
@@ -439,16 +447,16 @@ impl Device for Engine {
         self.tx.edge(&env, inp, &w.tx);
         self.csr.edge(inp, &w);
         // A take and a host load of the same counter in one cycle: the take wins.
-        let host_load = |reg| w.csr_wr && inp.s_axil_awaddr & 0xFFFC == reg;
+        let host_load = |reg| w.csr_apply.and_then(|(a, v)| (a == reg).then_some(v));
         if w.tx.take_id4 {
             self.id4.take();
-        } else if host_load(regs::IPV4_ID) {
-            self.id4 = Ipv4Id::new(inp.s_axil_wdata as u16);
+        } else if let Some(v) = host_load(regs::IPV4_ID) {
+            self.id4 = Ipv4Id::new(v as u16);
         }
         if w.tx.take_id6 {
             self.id6.take();
-        } else if host_load(regs::IPV6_ID) {
-            self.id6 = Ipv6FragId::new(inp.s_axil_wdata);
+        } else if let Some(v) = host_load(regs::IPV6_ID) {
+            self.id6 = Ipv6FragId::new(v);
         }
         self.writer_edge(inp, &w);
         out

@@ -39,7 +39,7 @@
 //!
 //! | rule | channel | the device must |
 //! |---|---|---|
-//! | `awready-wready` | AW W | take address and data together: `awready = wready = awvalid && wvalid && !bvalid` |
+//! | `awready-wready` | AW W | take address and data together, one write at a time: `awready = wready = awvalid && wvalid && !bvalid` and no write taken before is still without its B handshake |
 //! | `arready` | AR | `arready = !rvalid` |
 //! | `b-after-aw-w` | B | show `bvalid` only for a write whose AW and W were both accepted in earlier cycles |
 //! | `r-after-ar` | R | show `rvalid` only for a read whose AR was accepted in an earlier cycle |
@@ -946,19 +946,23 @@ impl AxiChecker {
             }
         }
 
-        // The readies, as functions of this cycle's valids.
-        let take = inp.s_axil_awvalid && inp.s_axil_wvalid && !out.s_axil_bvalid;
+        // The readies, as functions of this cycle's valids and of the write in flight (taken,
+        // its B handshake not yet done: it takes effect the cycle after it is taken, bvalid
+        // after that).
+        let in_flight = self.l_aw_n.min(self.l_w_n) > self.l_b_n;
+        let take = inp.s_axil_awvalid && inp.s_axil_wvalid && !out.s_axil_bvalid && !in_flight;
         if out.s_axil_awready != take || out.s_axil_wready != take {
             return Err(dev(
                 if out.s_axil_awready != take { "AW" } else { "W" },
                 "awready-wready",
                 format!(
-                    "awready {} wready {} with awvalid {} wvalid {} bvalid {}: both must be awvalid && wvalid && !bvalid",
+                    "awready {} wready {} with awvalid {} wvalid {} bvalid {}, a write in flight {}: both must be awvalid && wvalid && !bvalid with no write in flight",
                     u8::from(out.s_axil_awready),
                     u8::from(out.s_axil_wready),
                     u8::from(inp.s_axil_awvalid),
                     u8::from(inp.s_axil_wvalid),
-                    u8::from(out.s_axil_bvalid)
+                    u8::from(out.s_axil_bvalid),
+                    u8::from(in_flight)
                 ),
             ));
         }
