@@ -466,3 +466,39 @@ impl Device for Engine {
         self.params.data_w
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn idle(rst: bool) -> Inputs {
+        Inputs { rst, s_axil_bready: true, s_axil_rready: true, ..Inputs::default() }
+    }
+
+    /// Cycle by cycle: a write taken in cycle c is pending in c + 1 (no second write is
+    /// taken, a read then still sees the old value), takes effect at that edge, and its
+    /// response is up in c + 2.
+    #[test]
+    fn a_register_write_takes_effect_the_cycle_after_its_handshake() {
+        let mut e = Engine::new(EngineParams::default());
+        e.cycle(&idle(true));
+        let write = Inputs {
+            s_axil_awvalid: true,
+            s_axil_awaddr: regs::MTU,
+            s_axil_wvalid: true,
+            s_axil_wdata: 1000,
+            ..idle(false)
+        };
+        let o = e.cycle(&write); // c: taken
+        assert!(o.s_axil_awready && o.s_axil_wready && !o.s_axil_bvalid);
+        let o = e.cycle(&Inputs { s_axil_arvalid: true, s_axil_araddr: regs::MTU, ..write });
+        assert!(!o.s_axil_awready && !o.s_axil_wready && !o.s_axil_bvalid, "c + 1: pending");
+        let o = e.cycle(&idle(false)); // c + 2
+        assert!(o.s_axil_bvalid && o.s_axil_rvalid);
+        assert_eq!(o.s_axil_rdata, regs::MTU_RESET, "a read taken while the write was pending");
+        let o = e.cycle(&Inputs { s_axil_arvalid: true, s_axil_araddr: regs::MTU, ..idle(false) });
+        assert!(!o.s_axil_bvalid);
+        let o = e.cycle(&idle(false));
+        assert_eq!(o.s_axil_rdata, 1000);
+    }
+}
