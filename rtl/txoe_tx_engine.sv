@@ -729,7 +729,7 @@ module txoe_tx_engine
   end
 `endif
 
-  // Formal properties (rtl/formal/tx_take.sby, docs/formal.md) //
+  // Formal properties (rtl/formal/tx_engine.sby, docs/formal.md) //
 `ifdef FORMAL_TX
   // The wrapper (rtl/formal/fv_tx_engine.sv) assumes the register block's guarantees on
   // the configuration; every other input is free.
@@ -748,8 +748,9 @@ module txoe_tx_engine
   //   tx_mtu       : every header built is for a datagram of at most MTU bytes, and its
   //                  IP length field says so (no 16-bit wrap): what the two above give
   // Read from the header bytes (hdr_now, byte p at [8p +: 8]) in the cycle it is built.
-  // The stream's own rule (tvalid held until tready, the beat stable) is stated at the
-  // ports, in the wrapper (tx_stream_stable); tx_inv_ofifo below is what it needs here.
+  // The AXI4 read address channel's rules and the stream's (valid held until ready, the
+  // payload stable; arlen <= 15; no burst across 4 KiB) are stated at the ports, in the
+  // wrapper (ar_*, tx_stream_stable); tx_inv_ar and tx_inv_ofifo below are what they need.
   logic        fv_ok_q;                 // the last descriptor checked passed validation
   logic        fv_rerr_q;               // an error response among its payload beats so far
   logic [7:0]  fv_l3;
@@ -827,6 +828,13 @@ module txoe_tx_engine
       tx_inv_err:   assert (fv_rerr_q == (req_err_q || job_err_q) && (!job_err_q || job_cnt_q != '0));
       // The output FIFO: write pointer = read pointer + count, a word in flight only with
       // room for it, so that a push never lands on the word at the head.
+      // The read address side: a burst in flight only while the request runs, with beats
+      // left, from a beat-aligned address whose beats to the page end page_beats_q holds;
+      // a running request not yet stopped has payload left and a segment size.
+      tx_inv_ar:    assert ((!ar_active_q || (fe_q == FeRun && ar_beats_q != '0))
+                            && ar_addr_q[LaneW-1:0] == '0
+                            && page_beats_q == 13'((13'd4096 - {1'b0, ar_addr_q[11:0]}) >> LaneW)
+                            && (fe_q != FeRun || ar_stop_q || (left != '0 && eff_mss_q != '0)));
       tx_inv_ofifo: assert (32'(of_count_q) <= OfifoDepth
                             && of_wr_q == of_rd_q + OfAddrW'(of_count_q)
                             && (!infl_q || 32'(of_count_q) < OfifoDepth));

@@ -3,15 +3,13 @@
 // doorbells, stream tready, the completion queue's count) except for the register block's
 // guarantees: reset first, then MTU, TX_BASE and TX_LOG2 hold still and are in range (MTU
 // 576..9000, base 4 KiB aligned, log2 1..12), TX_TAIL inside the ring, a completion count
-// of at most 32. Two proofs use it:
-// - tx_ar (ports only): the AXI4 read address channel, checked here
-//     ar_stable : arvalid never drops before arready, and the AR payload holds meanwhile
-//     ar_len    : every burst is INCR of full beats with arlen <= 15
-//     ar_4k     : no read burst crosses a 4 KiB boundary
-// - tx_take (-D FORMAL_TX): the ID takes and the MTU, stated in the engine's own formal
-//   block (txoe_tx_engine.sv), which needs its internal state, and the TX stream, checked
-//   here with that block's invariants; the AR properties are left out of it.
-//     tx_stream_stable : tvalid never drops before tready, the beat holds meanwhile
+// of at most 32. The proof tx_engine (rtl/formal/tx_engine.sby, -D FORMAL_TX) checks here,
+// at the engine's ports, with the invariants of the engine's own formal block
+// (txoe_tx_engine.sv, which also states the ID-take and MTU properties):
+//   ar_stable        : arvalid never drops before arready, and the AR payload holds meanwhile
+//   ar_len           : every burst is INCR of full beats with arlen <= 15
+//   ar_4k            : no read burst crosses a 4 KiB boundary
+//   tx_stream_stable : tvalid never drops before tready, the beat holds meanwhile
 `resetall
 `default_nettype none
 
@@ -90,7 +88,6 @@ module fv_tx_engine
     if (!init_q) assume (mtu_i == mtu_q && tx_base_i == base_q && tx_log2_i == log2_q);
   end
 
-`ifndef FORMAL_TX
   always_ff @(posedge clk) begin
     if (!init_q && !rst) begin
       if (!rst_q) begin
@@ -106,7 +103,7 @@ module fv_tx_engine
       end
     end
   end
-`else
+
   // tx_stream_stable: tvalid never drops before tready, and tdata, tkeep and tlast hold
   // meanwhile (AXI4-Stream), for every tready sequence.
   logic                   tx_hold_q;
@@ -122,7 +119,6 @@ module fv_tx_engine
                                                    m_axis_tx_tlast} == tx_q));
     end
   end
-`endif
 
   logic unused_ok;
   assign unused_ok = ^{ctx_rd_idx_o, snd_wr_o, snd_wr_idx_o, snd_wr_value_o, id4_take_o,
