@@ -9,21 +9,11 @@
 
 use std::process::Command;
 
-use crate::{rtl_dir, tool_runs};
+use crate::{rtl_dir, tools_or_skip};
 
 #[test]
 fn fast_formal_proofs_pass_and_every_mutant_is_caught() {
-    let missing: Vec<&str> = [("yowasp-sby", "--help"), ("yices-smt2", "--version")]
-        .into_iter()
-        .filter(|(t, a)| !tool_runs(t, a))
-        .map(|(t, _)| t)
-        .collect();
-    if !missing.is_empty() {
-        assert!(
-            !txoe_cosim::ci_requires_tools(),
-            "{missing:?} not found and CI=true: the formal proofs cannot be skipped (scripts/setup.sh installs them)"
-        );
-        eprintln!("SKIPPED: {missing:?} not found: formal proofs not run (scripts/setup.sh installs them)");
+    if !tools_or_skip(&[("yowasp-sby", "--help"), ("yices-smt2", "--version")], "the formal proofs") {
         return;
     }
     let out = Command::new("bash")

@@ -22,3 +22,19 @@ fn tool_runs(tool: &str, arg: &str) -> bool {
     let path = format!("{}:{home}/.local/bin", std::env::var("PATH").unwrap_or_default());
     Command::new(tool).arg(arg).env("PATH", path).output().is_ok_and(|o| o.status.success())
 }
+
+/// Whether every tool of `tools` (`(tool, arg)`: `tool arg` must succeed) is there for
+/// `gate`. When one is missing: `false` with a `SKIPPED` line naming them, or a failure
+/// under `CI=true`, where the gates cannot be skipped (scripts/setup.sh installs them).
+fn tools_or_skip(tools: &[(&str, &str)], gate: &str) -> bool {
+    let missing: Vec<&str> = tools.iter().filter(|(t, a)| !tool_runs(t, a)).map(|(t, _)| *t).collect();
+    if missing.is_empty() {
+        return true;
+    }
+    assert!(
+        !txoe_cosim::ci_requires_tools(),
+        "{missing:?} not found and CI=true: {gate} cannot be skipped (scripts/setup.sh installs them)"
+    );
+    eprintln!("SKIPPED: {missing:?} not found: {gate} not run (scripts/setup.sh installs them)");
+    false
+}

