@@ -122,8 +122,7 @@ module fv_tx_engine
 
   logic unused_ok;
   assign unused_ok = ^{ctx_rd_idx_o, snd_wr_o, snd_wr_idx_o, snd_wr_value_o, id4_take_o,
-                       id6_take_o, cpl_push_o, cpl_o, m_axi_rready, m_axis_tx_tvalid,
-                       m_axis_tx_tlast, m_axis_tx_tdata, m_axis_tx_tkeep, busy_o, halted_o,
+                       id6_take_o, cpl_push_o, cpl_o, m_axi_rready, busy_o, halted_o,
                        err_desc_fetch_o};
 endmodule
 
