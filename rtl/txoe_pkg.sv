@@ -201,25 +201,34 @@ package txoe_pkg;
     return {3'b000, 1'b1, psh, 2'b00, fin};
   endfunction
 
+  // The sum of sixteen 16-bit words as a balanced tree, 4 adders deep (a chain of adds
+  // is kept as written by synthesis: 15 deep). Zero words cost nothing.
+  function automatic logic [31:0] sum16_tree(input logic [255:0] w);
+    logic [31:0] t [16];
+    for (int i = 0; i < 16; i++) t[i] = 32'(w[16*i +: 16]);
+    for (int l = 1; l <= 4; l++) begin
+      for (int i = 0; i < 16 >> l; i++) t[i] = t[2*i] + t[2*i + 1];
+    end
+    return t[0];
+  endfunction
+
   // The checksums as 32-bit sums of big-endian 16-bit words, split into the share of the
   // context (constant over a request) and that of a segment.
   // IPv4 header: version/IHL, TOS, DF, TTL/protocol, addresses, and the 40 bytes of IPv4
   // and TCP header in the total length; a segment adds its length and its ID.
   function automatic logic [31:0] ctx_ip_sum(input ctx_t c);
-    return 32'h4500 + {24'd0, c.tos} + 32'h4000 + {16'd0, c.ttl, 8'd6} + 32'd40
-         + 32'(c.src_ip[31:16]) + 32'(c.src_ip[15:0]) + 32'(c.dst_ip[31:16]) + 32'(c.dst_ip[15:0]);
+    return sum16_tree({16'h4500 + 16'h4000 + 16'd40, {8'd0, c.tos}, c.ttl, 8'd6,
+                       c.src_ip[31:0], c.dst_ip[31:0], 144'd0});
   endfunction
 
   // The pseudo-header's addresses: IPv4 or IPv6.
+  // An IPv4 address is the low 32 bits of the 128-bit field, so both are one tree of the
+  // sixteen words with the upper six of each address zero for IPv4.
   function automatic logic [31:0] ctx_addr_sum(input ctx_t c);
-    logic [31:0] s;
-    s = '0;
-    if (c.ipv6) begin
-      for (int i = 0; i < 8; i++) s = s + 32'(c.src_ip[16*i +: 16]) + 32'(c.dst_ip[16*i +: 16]);
-    end else begin
-      s = 32'(c.src_ip[31:16]) + 32'(c.src_ip[15:0]) + 32'(c.dst_ip[31:16]) + 32'(c.dst_ip[15:0]);
-    end
-    return s;
+    logic [95:0] up;
+    up = c.ipv6 ? 96'hFFFF_FFFF_FFFF_FFFF_FFFF_FFFF : 96'd0;
+    return sum16_tree({c.src_ip[127:32] & up, c.src_ip[31:0], c.dst_ip[127:32] & up,
+                       c.dst_ip[31:0]});
   endfunction
 
   // TCP: the pseudo-header's addresses and protocol with the 20 bytes of TCP header in the
@@ -231,8 +240,8 @@ package txoe_pkg;
 
   // ... all of it but the addresses
   function automatic logic [31:0] ctx_tcp_fields_sum(input ctx_t c);
-    return 32'd6 + 32'd20 + 32'(c.src_port) + 32'(c.dst_port)
-         + 32'(c.ack[31:16]) + 32'(c.ack[15:0]) + 32'h5000 + 32'(c.window);
+    return sum16_tree({16'd6 + 16'd20 + 16'h5000, c.src_port, c.dst_port, c.ack, c.window,
+                       160'd0});
   endfunction
 
   // Ones'-complement fold of a 32-bit sum to 16 bits.
