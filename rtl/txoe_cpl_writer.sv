@@ -105,6 +105,9 @@ module txoe_cpl_writer
   logic [CplqDepth-1:0] imm_q;
   logic                 imm_hit_q;
   logic [4:0]           imm_k_q;
+  logic [CplqDepth-1:0] pimm_q;        // the pending slots' flags while a batch is in flight
+  logic                 pimm_hit_q;
+  logic [4:0]           pimm_k_q;
   logic [31:0]          age_q;
   logic                 tmo_q;
   cq_geo_t              geo_q;
@@ -206,47 +209,50 @@ module txoe_cpl_writer
   assign w_last = beat_q == nbeats - 6'd1;
   assign b_ok   = state_q == WrB && m_axi_bvalid && m_axi_bresp == 2'b00;
 
-  // imm_q's next value: shifted by the batch leaving at its write response, with the
-  // pushed completion's flag at the first free position
+  // imm_q's next value: at the batch's write response, the pending slots' flags (pimm_q,
+  // below), else imm_q; with the pushed completion's flag at the first free position
   logic [CplqDepth-1:0] imm_d;
   // the first free position after the shift: n_q when the batch in flight leaves
   // (count_o = n_q + k_q), count_o otherwise; below CplqDepth at a push
   logic [QAddrW-1:0]    push_at;
-  assign push_at   = b_ok ? QAddrW'(n_q) : QAddrW'(count_o);
-  logic [CplqDepth-1:0] imm_kept, imm_left;   // imm_left: once the batch in flight has left
-  assign imm_left = imm_q >> k_q;
-  assign imm_kept = b_ok ? imm_left : imm_q;
+  assign push_at = b_ok ? QAddrW'(n_q) : QAddrW'(count_o);
   always_comb begin
-    imm_d = imm_kept;
+    imm_d = b_ok ? pimm_q : imm_q;
     if (push_i) imm_d[push_at] = cpl_i.immediate;
   end
 
-  // the first of imm_d[15:0]: the first of the shifted flags, else the pushed one (it
-  // lands after every occupied slot), so that the push only drives the last mux. The
-  // first flag is found both in imm_q and in imm_q >> k_q, from registers, and the write
-  // response only selects between the two.
-  logic                imm_hit_d, imm_hit_kept, imm_push_hit;
-  logic [4:0]          imm_k_d, imm_k_kept;
-  logic                imm_hit_now, imm_hit_left;
-  logic [4:0]          imm_k_now, imm_k_left;
+  // The pending slots' flags while a batch is in flight, so that its write response only
+  // selects: pimm_q[r] is imm_q[k_q + r] from the cycle after WrAw on (shifted there, from
+  // registers, then kept up to date by pushes, which land at pending position n_q), and
+  // pimm_hit_q, pimm_k_q the first of pimm_q[15:0] (+1) in WrB (searched in the cycle
+  // before, with that cycle's push merged, in WrW or WrB).
+  logic [CplqDepth-1:0] pimm_d;
+  logic                 pimm_hit_d, pimm_hit_now;
+  logic [4:0]           pimm_k_d, pimm_k_now;
+  logic                 push_imm_hit;     // the push lands among pending slots 0..15
+  assign push_imm_hit = push_i && cpl_i.immediate && n_q < CountW'(16);
   always_comb begin
-    imm_hit_now  = 1'b0;
-    imm_k_now    = 5'd0;
-    imm_hit_left = 1'b0;
-    imm_k_left   = 5'd0;
+    pimm_d = (state_q == WrAw) ? imm_q >> k_q : pimm_q;
+    if (push_i) pimm_d[QAddrW'(n_q)] = cpl_i.immediate;
+    pimm_hit_now = 1'b0;
+    pimm_k_now   = 5'd0;
     for (int i = 15; i >= 0; i--) begin
-      if (imm_q[i]) begin
-        imm_hit_now = 1'b1;
-        imm_k_now   = 5'(i + 1);
-      end
-      if (imm_left[i]) begin
-        imm_hit_left = 1'b1;
-        imm_k_left   = 5'(i + 1);
+      if (pimm_q[i]) begin
+        pimm_hit_now = 1'b1;
+        pimm_k_now   = 5'(i + 1);
       end
     end
   end
-  assign imm_hit_kept = b_ok ? imm_hit_left : imm_hit_now;
-  assign imm_k_kept   = b_ok ? imm_k_left : imm_k_now;
+  assign pimm_hit_d = pimm_hit_now || push_imm_hit;
+  assign pimm_k_d   = pimm_hit_now ? pimm_k_now : push_imm_hit ? 5'(n_q) + 5'd1 : 5'd0;
+
+  // the first of imm_d[15:0]: the first of the kept flags (imm_hit_q, or pimm_hit_q at the
+  // write response), else the pushed one (it lands after every occupied slot), so that
+  // the push and the write response only drive the last muxes
+  logic                imm_hit_d, imm_hit_kept, imm_push_hit;
+  logic [4:0]          imm_k_d, imm_k_kept;
+  assign imm_hit_kept = b_ok ? pimm_hit_q : imm_hit_q;
+  assign imm_k_kept   = b_ok ? pimm_k_q : imm_k_q;
   assign imm_push_hit = push_i && cpl_i.immediate && push_at < QAddrW'(16);
   assign imm_hit_d    = imm_hit_kept || imm_push_hit;
   assign imm_k_d      = imm_hit_kept ? imm_k_kept : imm_push_hit ? 5'(push_at) + 5'd1 : 5'd0;
@@ -300,6 +306,9 @@ module txoe_cpl_writer
       imm_q     <= '0;
       imm_hit_q <= 1'b0;
       imm_k_q   <= '0;
+      pimm_q     <= '0;
+      pimm_hit_q <= 1'b0;
+      pimm_k_q   <= '0;
       age_q     <= '0;
       tmo_q     <= 1'b0;
       geo_q     <= cq_geometry(cq_log2_d_i, max_batch_d_i, '0, cq_head_d_i);
@@ -309,6 +318,9 @@ module txoe_cpl_writer
       imm_q     <= imm_d;
       imm_hit_q <= imm_hit_d;
       imm_k_q   <= imm_k_d;
+      pimm_q     <= pimm_d;
+      pimm_hit_q <= pimm_hit_d;
+      pimm_k_q   <= pimm_k_d;
       if (state_q == WrAw && !(push_i && n_q == '0)) age_q <= now_q + 32'd1 - ts_mem[rd_ptr];
       else                                             age_q <= age_step;
       tmo_q     <= (push_i && n_q == '0) ? timeout_d_i == '0 : age_q + 32'd1 >= timeout_d_i;
@@ -549,13 +561,22 @@ module txoe_cpl_writer
   assign fv_chk = !fv_init_q && !rst;
 
   // imm_q[r] is the IMMEDIATE flag of queue slot fl_ptr_q + r for the occupied slots, 0
-  // beyond them
-  logic imm_occ_ok;
+  // beyond them; imm_hit_now, imm_k_now: the first of imm_q[15:0] (+1)
+  logic       imm_occ_ok, imm_hit_now;
+  logic [4:0] imm_k_now;
   always_comb begin
     imm_occ_ok = 1'b1;
     for (int r = 0; r < CplqDepth; r++) begin
       if (imm_q[r] != (CountW'(r) < count_o && q_mem[fl_ptr_q + QAddrW'(r)].immediate))
         imm_occ_ok = 1'b0;
+    end
+    imm_hit_now = 1'b0;
+    imm_k_now   = 5'd0;
+    for (int i = 15; i >= 0; i--) begin
+      if (imm_q[i]) begin
+        imm_hit_now = 1'b1;
+        imm_k_now   = 5'(i + 1);
+      end
     end
   end
 
@@ -583,6 +604,10 @@ module txoe_cpl_writer
                                && (n_q == '0 || state_q == WrAw || age_q == head_age)
                                && (n_q == '0 || fv_was_aw_q
                                    || tmo_q == (age_q >= timeout_i)));
+      // the pending slots' flags while a batch is in flight, and the first of them
+      wr_inv_pending: assert ((state_q != WrW && state_q != WrB) || pimm_q == imm_q >> k_q);
+      wr_inv_pending_first: assert (state_q != WrB
+                                    || (pimm_hit_q == pimm_hit_now && pimm_k_q == pimm_k_now));
       wr_inv_track: assert (!fv_trk_q || (32'(fv_trk_rel) >= 32'(k_q)
                                            && 32'(fv_trk_rel) < 32'(k_q) + 32'(n_q)
                                            && now_q - ts_mem[fv_trk_slot_q]
