@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Register-to-register path estimate of a synthesized ECP5 netlist, in seconds, not hours.
 
-    depth.py NET_JSON [--top N] [--json OUT] [--period NS]
+    depth.py NET_JSON [--top N] [--json OUT] [--period NS] [--trace REG] [--fanout N]
 
 Reads the flattened `synth_ecp5` netlist (`rtl/build/synth<W>/net.json`, written by
 synth.sh) and walks every combinational path from a start point (flip-flop Q, block-RAM
@@ -15,6 +15,9 @@ absolute figures are a rough guide only.
 
 Prints the N worst end points (estimated delay, logic levels, start and end cells with
 the RTL source of their nets) and the number of end points over the given period.
+With --fanout N, also the N nets with the most cell inputs (clock pins left out), named
+by the register or signal that drives them: the nets placement spreads across the die,
+which this delay model does not see.
 """
 import argparse
 import json
@@ -49,6 +52,8 @@ def main():
     ap.add_argument("--period", type=float, default=6.4)
     ap.add_argument("--trace", metavar="REGISTER",
                     help="print the cells of the worst path into this register (index stripped)")
+    ap.add_argument("--fanout", type=int, default=0, metavar="N",
+                    help="print the N nets with the most cell inputs")
     a = ap.parse_args()
 
     d = json.load(open(a.net))
@@ -221,6 +226,22 @@ def main():
                 c = cells.get(drv[0], {})
                 srcs = c.get("attributes", {}).get("src", "").split("|")[0]
                 print("  %6.2f  %-10s %-40s %s" % (memo[b][0], drv[1], netname.get(b, "")[:40], short(srcs)))
+    if a.fanout:
+        clocks = ("CLK", "CLKA", "CLKB", "WCK")
+        fan = []
+        for b, ss in sinks.items():
+            n = sum(1 for cname, ctype, port in ss if port not in clocks)
+            if n and b in driver:
+                fan.append((n, b))
+        fan.sort(key=lambda x: -x[0])
+        print("\nnets with the most cell inputs (inputs, driver cell type, net, source):")
+        for n, b in fan[: a.fanout]:
+            cname, ctype, port = driver[b]
+            csrc = cells.get(cname, {}).get("attributes", {}).get("src", "").split("|")[0]
+            # a flip-flop is best known by its cell's name (the register it was mapped
+            # from), other cells by the net's public name
+            label = cname if ctype == "TRELLIS_FF" else (netname.get(b) or cname)
+            print("%6d  %-10s %-60s %s" % (n, ctype, label[:60], short(csrc or origin(b))))
     if a.json:
         json.dump({"period_ns": a.period, "end_points": len(rows), "over": over,
                    "worst": [{"ns": round(t, 2), "levels": lv, "from": cell_src(st), "to": cell_src(en), "pin": port}
