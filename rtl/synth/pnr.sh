@@ -64,7 +64,7 @@ fi
 cd "$(dirname "$0")/.."          # YoWASP tools see only the current tree: relative paths
 out="build/pnr$W"
 mkdir -p "$out"
-srcs="$(tr '\n' ' ' < files.f) synth/txoe_pnr_wrap.sv"
+srcs="$(tr '\n' ' ' < files.f) synth/DCCA.sv synth/txoe_pnr_wrap.sv"
 t0=$SECONDS
 
 if ((REUSE)) && [ -s "$out/net.json" ]; then

@@ -90,7 +90,7 @@ fn pnr_harness_lints_clean_at_every_width() {
         cmd.current_dir(&rtl)
             .args(["--lint-only", "-Wall", "--top-module", "txoe_pnr_wrap", &format!("-GDATA_W={w}"), "lint.vlt"])
             .args(rtl_files())
-            .arg("synth/txoe_pnr_wrap.sv");
+            .args(["synth/DCCA.sv", "synth/txoe_pnr_wrap.sv"]);
         if !lint(cmd, &format!("harness lint at DATA_W={w}")) {
             return;
         }
