@@ -57,7 +57,7 @@ module txoe_csr
   output logic [31:0]            id6_load_value_o,
   input  wire  [31:0]            id6_i,
 
-  // connection contexts: engine read port and snd_nxt write port
+  // connection contexts: engine read port (a cycle of latency, below) and snd_nxt write port
   input  wire  [$clog2(NumConn)-1:0] ctx_rd_idx_i,
   output logic [CtxWords*32-1:0] ctx_rd_words_o,
   input  wire                    snd_wr_i,
@@ -377,11 +377,43 @@ module txoe_csr
   logic unused_ok;
   assign unused_ok = ^{s_axil_awaddr[1:0], s_axil_araddr[1:0]};
 
-  always_comb begin
-    for (int w = 0; w < CtxWords; w++) begin
-      ctx_rd_words_o[w*32 +: 32] = ctx_q[ctx_rd_idx_i][w];
+  // The engine's context read port, registered: ctx_rd_idx_i names the context to read in
+  // the next cycle, and ctx_rd_words_o is that context as it is then, the writes that land
+  // at this edge (a host write, the engine's snd_nxt) merged. So the engine's validation
+  // starts from flip-flops instead of a 16-to-1 multiplexer of 608 bits.
+  logic [CtxWords*32-1:0] ctx_rd_q;
+  logic [ConnW-1:0]       ctx_rd_idx_q;
+  always_ff @(posedge clk) begin
+    ctx_rd_idx_q <= ctx_rd_idx_i;
+    if (rst) begin
+      ctx_rd_q <= '0;
+    end else begin
+      for (int w = 0; w < CtxWords; w++) begin
+        if (snd_wr_i && snd_wr_idx_i == ctx_rd_idx_i && w == CtxWSndNxt)
+          ctx_rd_q[w*32 +: 32] <= snd_wr_value_i;
+        else if (wr_pend_q && wctx_q && wconn_q == ctx_rd_idx_i && 5'(w) == wword_q)
+          ctx_rd_q[w*32 +: 32] <= wd_q;
+        else
+          ctx_rd_q[w*32 +: 32] <= ctx_q[ctx_rd_idx_i][w];
+      end
     end
   end
+  assign ctx_rd_words_o = ctx_rd_q;
+
+`ifndef SYNTHESIS
+  // the read port holds the context it names, in every cycle after reset
+  logic ctx_rd_init_q;
+  always_ff @(posedge clk) begin
+    ctx_rd_init_q <= rst || ctx_rd_init_q;
+    if (!rst && ctx_rd_init_q) begin
+      for (int w = 0; w < CtxWords; w++) begin
+        CtxReadPort_A: assert (ctx_rd_q[w*32 +: 32] == ctx_q[ctx_rd_idx_q][w])
+          else $error("context read port: word %0d of context %0d is stale (instance %m)",
+                      w, ctx_rd_idx_q);
+      end
+    end
+  end
+`endif
 
 
   // Formal properties (rtl/formal/csr.sby, docs/formal.md) //

@@ -152,8 +152,7 @@ module txoe_tx_engine
   logic [6:0]  hdr_len_now;
   logic [15:0] l3l4_len, mtu_mss, eff_mss;
   status_e     check_status;
-  assign ctx_rd_idx_o = desc.conn[ConnW-1:0];
-  assign ctx_now      = ctx_decode(ctx_rd_words_i);
+  assign ctx_now      = ctx_decode(ctx_rd_words_i);   // desc.conn's context (see ctx_rd_idx_o)
   assign l3l4_len     = !ctx_now.ipv6 ? 16'd40 : ctx_now.frag_hdr ? 16'd68 : 16'd60;
   assign hdr_len_now  = (ctx_now.vlan_en ? 7'd18 : 7'd14) + 7'(l3l4_len);
   assign mtu_mss      = mtu_i - l3l4_len;
@@ -390,6 +389,16 @@ module txoe_tx_engine
   assign check_act = fe_q == FeCheck && free_q != 2'd0;
   assign cpl_push  = (tx_consume && s_kind_q[tx_slot_q] == SlotCplOnly)
                      || (frame_done && s_cpl_en_q[tx_slot_q]);
+
+  // The context read port has a cycle of latency (txoe_csr): it is addressed with the
+  // connection the descriptor register holds in the next cycle, so that ctx_rd_words_i
+  // is desc.conn's context in CHECK. With two or more beats per descriptor `conn` is in
+  // the register at least a cycle before CHECK (its beat is not the last); with one, it
+  // is read from the beat itself while the descriptor is awaited.
+  desc_t desc_beat;                                      // the descriptor of a one-beat burst
+  assign desc_beat    = desc_t'(rdata_pad[32'(fetch_idx_q) * 256 % DataW +: 256]);
+  assign ctx_rd_idx_o = (DescBeats == 1 && fe_q == FeDescR) ? desc_beat.conn[ConnW-1:0]
+                                                             : desc.conn[ConnW-1:0];
 
   always_comb begin
     fe_d = fe_q;
@@ -706,12 +715,14 @@ module txoe_tx_engine
   assign halted_o         = fe_q == FeHalt;
   assign err_desc_fetch_o = desc_last_beat && (rerr_q || beat_err);
 
-  // the pairs' upper halves are the shifted-out remainders
+  // the pairs' upper halves are the shifted-out remainders; of a one-beat descriptor's
+  // beat only the connection is read here
   logic unused_ok;
-  assign unused_ok = ^{pair[2*DataW-1:DataW], tail_pair[2*DataW-1:DataW]};
+  assign unused_ok = ^{pair[2*DataW-1:DataW], tail_pair[2*DataW-1:DataW], desc_beat};
 
   // Assertions //
 `ifndef SYNTHESIS
+  logic [ConnW-1:0] ctx_rd_idx_prev_q;                 // the context the read port holds
   always_ff @(posedge clk) begin
     if (!rst) begin
       SlotsConserved_A: assert (32'(free_q) <= NumSlots)
@@ -725,7 +736,11 @@ module txoe_tx_engine
         else $error("a completion pushed for no request in flight (instance %m)");
       NoAllocWithoutSlot_A: assert (!(allocs != 2'd0 && free_q == 2'd0))
         else $error("slot allocated while none is free (instance %m)");
+      CtxReadConn_A: assert (fe_q != FeCheck || ctx_rd_idx_prev_q == desc.conn[ConnW-1:0])
+        else $error("CHECK reads context %0d for connection %0d (instance %m)",
+                    ctx_rd_idx_prev_q, desc.conn);
     end
+    ctx_rd_idx_prev_q <= ctx_rd_idx_o;
   end
 `endif
 
