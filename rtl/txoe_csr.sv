@@ -88,6 +88,11 @@ module txoe_csr
   logic        bvalid_q;
   logic        rvalid_q;
   logic [31:0] rdata_q;
+  logic              rd_pend_q;   // a read taken in the previous cycle: answered at this edge
+  logic [15:0]       rd_addr_q;   // its word address, decoded
+  logic              rd_ctx_q;
+  logic [ConnW-1:0]  rd_conn_q;
+  logic [4:0]        rd_word_q;
 
   logic        enable_q;
   logic [3:0]  err_q;
@@ -107,15 +112,19 @@ module txoe_csr
   // A write is taken (AW and W together) in one cycle, decoded and checked then, and takes
   // effect at the next cycle's edge (wr_pend_q), when bvalid rises: so the next values of
   // the registers the close decision reads come from registers, not through the decode.
+  // A read is taken in one cycle, its address decoded and registered (rd_pend_q), and
+  // answered from the next cycle's register values, rvalid rising a cycle after that: so
+  // the read multiplexer over every register and context word is selected by registers,
+  // not by the port.
   logic wr_fire, rd_fire;
   logic wr_pend_q;
   assign wr_fire        = s_axil_awvalid && s_axil_wvalid && !bvalid_q && !wr_pend_q;
-  assign rd_fire        = s_axil_arvalid && !rvalid_q;
+  assign rd_fire        = s_axil_arvalid && !rvalid_q && !rd_pend_q;
   assign s_axil_awready = wr_fire;
   assign s_axil_wready  = wr_fire;
   assign s_axil_bvalid  = bvalid_q;
   assign s_axil_bresp   = 2'b00;
-  assign s_axil_arready = !rvalid_q;
+  assign s_axil_arready = !rvalid_q && !rd_pend_q;
   assign s_axil_rvalid  = rvalid_q;
   assign s_axil_rdata   = rdata_q;
   assign s_axil_rresp   = 2'b00;
@@ -147,10 +156,10 @@ module txoe_csr
   logic [31:0] rd_value;
   always_comb begin
     rd_value = 32'd0;
-    if (r_ctx) begin
-      rd_value = ctx_q[r_conn][r_word];
+    if (rd_ctx_q) begin
+      rd_value = ctx_q[rd_conn_q][rd_word_q];
     end else begin
-      unique case (raddr)
+      unique case (rd_addr_q)
         RegId:        rd_value = IdValue;
         RegCtrl:      rd_value = {31'd0, enable_q};
         RegStatus:    rd_value = {30'd0, halted_i, busy_i};
@@ -235,6 +244,12 @@ module txoe_csr
       wword_q     <= w_word;
       cq_head_w_q <= s_axil_wdata[RingIdxW-1:0] & ((RingIdxW'(1) << cq_log2_q) - RingIdxW'(1));
     end
+    if (rd_fire) begin
+      rd_addr_q <= raddr;
+      rd_ctx_q  <= r_ctx;
+      rd_conn_q <= r_conn;
+      rd_word_q <= r_word;
+    end
   end
 
   logic [3:0] err_set;
@@ -275,6 +290,7 @@ module txoe_csr
       bvalid_q     <= 1'b0;
       rvalid_q     <= 1'b0;
       rdata_q      <= 32'd0;
+      rd_pend_q    <= 1'b0;
       enable_q     <= 1'b0;
       err_q        <= 4'd0;
       irq_status_q <= 2'd0;
@@ -308,7 +324,8 @@ module txoe_csr
       end else if (s_axil_bready) begin
         bvalid_q <= 1'b0;
       end
-      if (rd_fire) begin
+      rd_pend_q <= rd_fire;
+      if (rd_pend_q) begin
         rvalid_q <= 1'b1;
         rdata_q  <= rd_value;
       end else if (s_axil_rready) begin

@@ -63,6 +63,9 @@ struct Csr {
     /// cycle's edge, and `bvalid` rises with it.
     wr_pending: Option<(u32, u32)>,
     bvalid: bool,
+    /// A read taken in the previous cycle (its address): answered at this cycle's edge
+    /// from this cycle's values, and `rvalid` rises with it.
+    rd_pending: Option<u32>,
     rvalid: bool,
     rdata: u32,
     enable: bool,
@@ -93,6 +96,7 @@ impl Csr {
         Csr {
             wr_pending: None,
             bvalid: false,
+            rd_pending: None,
             rvalid: false,
             rdata: 0,
             enable: false,
@@ -200,9 +204,11 @@ impl Csr {
         } else if inp.s_axil_bready {
             self.bvalid = false;
         }
-        if w.csr_rd {
+        let answer = self.rd_pending.take();
+        self.rd_pending = w.csr_rd.then_some(inp.s_axil_araddr);
+        if let Some(addr) = answer {
             self.rvalid = true;
-            self.rdata = self.read(inp.s_axil_araddr, w);
+            self.rdata = self.read(addr, w);
         } else if inp.s_axil_rready {
             self.rvalid = false;
         }
@@ -373,11 +379,11 @@ impl Engine {
         // --- register block
         w.csr_wr = inp.s_axil_awvalid && inp.s_axil_wvalid && !csr.bvalid && csr.wr_pending.is_none();
         w.csr_apply = csr.wr_pending;
-        w.csr_rd = inp.s_axil_arvalid && !csr.rvalid;
+        w.csr_rd = inp.s_axil_arvalid && !csr.rvalid && csr.rd_pending.is_none();
         out.s_axil_awready = w.csr_wr;
         out.s_axil_wready = w.csr_wr;
         out.s_axil_bvalid = csr.bvalid;
-        out.s_axil_arready = !csr.rvalid;
+        out.s_axil_arready = !csr.rvalid && csr.rd_pending.is_none();
         out.s_axil_rvalid = csr.rvalid;
         out.s_axil_rdata = csr.rdata;
         out.irq = csr.irq_status & !csr.irq_mask != 0;
@@ -476,8 +482,8 @@ mod tests {
     }
 
     /// Cycle by cycle: a write taken in cycle c is pending in c + 1 (no second write is
-    /// taken, a read then still sees the old value), takes effect at that edge, and its
-    /// response is up in c + 2.
+    /// taken), takes effect at that edge, and its response is up in c + 2; a read taken in
+    /// c + 1 is answered from the values of c + 2, so it sees the write.
     #[test]
     fn a_register_write_takes_effect_the_cycle_after_its_handshake() {
         let mut e = Engine::new(EngineParams::default());
@@ -493,12 +499,31 @@ mod tests {
         assert!(o.s_axil_awready && o.s_axil_wready && !o.s_axil_bvalid);
         let o = e.cycle(&Inputs { s_axil_arvalid: true, s_axil_araddr: regs::MTU, ..write });
         assert!(!o.s_axil_awready && !o.s_axil_wready && !o.s_axil_bvalid, "c + 1: pending");
-        let o = e.cycle(&idle(false)); // c + 2
-        assert!(o.s_axil_bvalid && o.s_axil_rvalid);
-        assert_eq!(o.s_axil_rdata, regs::MTU_RESET, "a read taken while the write was pending");
-        let o = e.cycle(&Inputs { s_axil_arvalid: true, s_axil_araddr: regs::MTU, ..idle(false) });
-        assert!(!o.s_axil_bvalid);
+        assert!(o.s_axil_arready, "c + 1: a read is taken beside the pending write");
+        let o = e.cycle(&idle(false)); // c + 2: the write's response; the read is answered at its edge
+        assert!(o.s_axil_bvalid && !o.s_axil_rvalid && !o.s_axil_arready);
+        let o = e.cycle(&idle(false)); // c + 3
+        assert!(o.s_axil_rvalid && !o.s_axil_arready);
+        assert_eq!(o.s_axil_rdata, 1000, "a read taken while the write was pending reads it");
+    }
+
+    /// A read taken in cycle c is answered from the values of c + 1: `rvalid` is up in
+    /// c + 2, `arready` low from c + 1 until the R handshake.
+    #[test]
+    fn a_register_read_is_answered_two_cycles_after_its_handshake() {
+        let mut e = Engine::new(EngineParams::default());
+        e.cycle(&idle(true));
+        let read = Inputs { s_axil_arvalid: true, s_axil_araddr: regs::MTU, ..idle(false) };
+        let o = e.cycle(&read); // c
+        assert!(o.s_axil_arready && !o.s_axil_rvalid);
+        let o = e.cycle(&read); // c + 1: not taken again
+        assert!(!o.s_axil_arready && !o.s_axil_rvalid);
+        let o = e.cycle(&Inputs { s_axil_rready: false, ..idle(false) }); // c + 2
+        assert!(o.s_axil_rvalid && !o.s_axil_arready);
+        assert_eq!(o.s_axil_rdata, regs::MTU_RESET);
+        let o = e.cycle(&Inputs { s_axil_rready: true, ..idle(false) }); // c + 3: held until rready
+        assert!(o.s_axil_rvalid && !o.s_axil_arready);
         let o = e.cycle(&idle(false));
-        assert_eq!(o.s_axil_rdata, 1000);
+        assert!(!o.s_axil_rvalid && o.s_axil_arready);
     }
 }

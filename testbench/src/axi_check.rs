@@ -40,7 +40,7 @@
 //! | rule | channel | the device must |
 //! |---|---|---|
 //! | `awready-wready` | AW W | take address and data together, one write at a time: `awready = wready = awvalid && wvalid && !bvalid` and no write taken before is still without its B handshake |
-//! | `arready` | AR | `arready = !rvalid` |
+//! | `arready` | AR | take one read at a time: `arready` high exactly when no read taken before is still without its R handshake |
 //! | `b-after-aw-w` | B | show `bvalid` only for a write whose AW and W were both accepted in earlier cycles |
 //! | `r-after-ar` | R | show `rvalid` only for a read whose AR was accepted in an earlier cycle |
 //! | `valid-held`, `payload-stable` | B R | hold `bvalid`/`rvalid` until ready, `bresp`/`rdata`/`rresp` unchanged |
@@ -338,6 +338,7 @@ impl AxiChecker {
             && self.l_ar.is_none()
             && self.l_b.is_none()
             && self.l_r.is_none()
+            && self.l_ar_n == self.l_r_n
             && self.t.is_none();
         Ok(())
     }
@@ -908,6 +909,8 @@ impl AxiChecker {
                 });
             }
         }
+        // a read taken and not yet answered, as the cycle starts (for `arready`, below)
+        let read_open = self.l_ar_n > self.l_r_n;
         let r = (out.s_axil_rdata, out.s_axil_rresp);
         let l_r = self.l_r.take();
         Self::held(
@@ -966,14 +969,15 @@ impl AxiChecker {
                 ),
             ));
         }
-        if out.s_axil_arready == out.s_axil_rvalid {
+        if out.s_axil_arready == read_open {
             return Err(dev(
                 "AR",
                 "arready",
                 format!(
-                    "arready {} with rvalid {}: arready must be !rvalid",
+                    "arready {} with rvalid {} and a read taken, not yet answered {}: arready must be high exactly when no read is open",
                     u8::from(out.s_axil_arready),
-                    u8::from(out.s_axil_rvalid)
+                    u8::from(out.s_axil_rvalid),
+                    u8::from(read_open)
                 ),
             ));
         }
