@@ -260,21 +260,23 @@ module txoe_cpl_writer
   logic [31:0]         age_step;       // the next age, but for the reload in WrAw
   logic [RingIdxW-1:0] cq_tail_d;
   logic                phase_d;
-  logic [RingIdxW:0]   tail_end;
   assign age_step = (push_i && n_q == '0) ? 32'd0 : age_q + 32'd1;
-  assign tail_end = (RingIdxW+1)'(cq_tail_q) + (RingIdxW+1)'(k_q);
-  always_comb begin
-    cq_tail_d = cq_tail_q;
-    phase_d   = phase_q;
-    if (b_ok) begin
-      if (tail_end >= cq_size) begin
-        cq_tail_d = RingIdxW'(tail_end - cq_size);
-        phase_d   = !phase_q;
-      end else begin
-        cq_tail_d = RingIdxW'(tail_end);
-      end
-    end
-  end
+
+  // The CQ tail and phase once the batch in flight is written, a cycle ahead: cq_tail_q
+  // and k_q hold from AW to the write response, and the ring size is that of the next
+  // cycle's CQ_LOG2. So in WrB tail_after_q, phase_after_q are the tail and phase the
+  // response leaves, and the response only selects them (the close decision's geometry
+  // is computed from the next tail).
+  logic [RingIdxW-1:0] tail_after_q, tail_after_d;
+  logic                phase_after_q, phase_after_d;
+  logic [RingIdxW:0]   tail_end, cq_size_next;
+  assign tail_end     = (RingIdxW+1)'(cq_tail_q) + (RingIdxW+1)'(k_q);
+  assign cq_size_next = (RingIdxW+1)'(1) << cq_log2_d_i;
+  assign tail_after_d  = (tail_end >= cq_size_next) ? RingIdxW'(tail_end - cq_size_next)
+                                                    : RingIdxW'(tail_end);
+  assign phase_after_d = (tail_end >= cq_size_next) ? !phase_q : phase_q;
+  assign cq_tail_d     = b_ok ? tail_after_q : cq_tail_q;
+  assign phase_d       = b_ok ? phase_after_q : phase_q;
 
   always_comb begin
     state_d = state_q;
@@ -337,6 +339,8 @@ module txoe_cpl_writer
       if (state_q == WrW && m_axi_wready) beat_q <= beat_q + 6'd1;
       cq_tail_q <= cq_tail_d;
       phase_q   <= phase_d;
+      tail_after_q  <= tail_after_d;
+      phase_after_q <= phase_after_d;
       if (b_ok) begin
         tx_head_q <= (tx_head_q + RingIdxW'(k_q)) & tx_mask;
         fl_ptr_q  <= fl_ptr_q + QAddrW'(k_q);
@@ -444,6 +448,13 @@ module txoe_cpl_writer
         else $error("completion %0d cycles old (TIMEOUT %0d) with room and no batch (instance %m)",
                     head_age, timeout_i);
 `endif
+      TailAfter_A: assert (state_q != WrB
+                           || ({phase_after_q, tail_after_q}
+                               == ((tail_end >= cq_size)
+                                   ? {!phase_q, RingIdxW'(tail_end - cq_size)}
+                                   : {phase_q, RingIdxW'(tail_end)})))
+        else $error("tail, phase after the batch %0d, %0d; expected %0d + %0d in a ring of %0d from phase %0d (instance %m)",
+                    tail_after_q, phase_after_q, cq_tail_q, k_q, cq_size, phase_q);
     end
   end
 `endif

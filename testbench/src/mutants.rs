@@ -111,8 +111,8 @@ pub const MUTANTS: &[Mutant] = &[
         name: "cq-phase-stuck",
         what: "the CQ phase bit does not flip on a wrap",
         file: "txoe_cpl_writer.sv",
-        from: "phase_d   = !phase_q;",
-        to: "phase_d   = phase_q;",
+        from: "assign phase_after_d = (tail_end >= cq_size_next) ? !phase_q : phase_q;",
+        to: "assign phase_after_d = phase_q;",
     },
     Mutant {
         name: "cplq-overflow",
