@@ -209,6 +209,17 @@ module txoe_cpl_writer
   assign w_last = beat_q == nbeats - 6'd1;
   assign b_ok   = state_q == WrB && m_axi_bvalid && m_axi_bresp == 2'b00;
 
+  // The first set flag of f, as {found, its index + 1} ({0, 0} when none): the search
+  // over the first 16 pending slots' IMMEDIATE flags.
+  function automatic logic [5:0] first_flag16(input logic [15:0] f);
+    logic [5:0] r;
+    r = '0;
+    for (int i = 15; i >= 0; i--) begin
+      if (f[i]) r = {1'b1, 5'(i + 1)};
+    end
+    return r;
+  endfunction
+
   // imm_q's next value: at the batch's write response, the pending slots' flags (pimm_q,
   // below), else imm_q; with the pushed completion's flag at the first free position
   logic [CplqDepth-1:0] imm_d;
@@ -234,15 +245,8 @@ module txoe_cpl_writer
   always_comb begin
     pimm_d = (state_q == WrAw) ? imm_q >> k_q : pimm_q;
     if (push_i) pimm_d[QAddrW'(n_q)] = cpl_i.immediate;
-    pimm_hit_now = 1'b0;
-    pimm_k_now   = 5'd0;
-    for (int i = 15; i >= 0; i--) begin
-      if (pimm_q[i]) begin
-        pimm_hit_now = 1'b1;
-        pimm_k_now   = 5'(i + 1);
-      end
-    end
   end
+  assign {pimm_hit_now, pimm_k_now} = first_flag16(pimm_q[15:0]);
   assign pimm_hit_d = pimm_hit_now || push_imm_hit;
   assign pimm_k_d   = pimm_hit_now ? pimm_k_now : push_imm_hit ? 5'(n_q) + 5'd1 : 5'd0;
 
@@ -390,14 +394,7 @@ module txoe_cpl_writer
   assign head_age = now_q - ts_mem[rd_ptr];
   always_comb begin
     for (int i = 0; i < 16; i++) imm_mem[i] = CountW'(i) < n_q && q_mem[rd_ptr + QAddrW'(i)].immediate;
-    ref_imm_hit = 1'b0;
-    ref_imm_k   = 5'd0;
-    for (int i = 15; i >= 0; i--) begin
-      if (imm_mem[i]) begin
-        ref_imm_hit = 1'b1;
-        ref_imm_k   = 5'(i + 1);
-      end
-    end
+    {ref_imm_hit, ref_imm_k} = first_flag16(imm_mem);
     ref_kk = ref_geo.mx;                                        // K = min(mx, to_end, imm + 1)
     if (ref_geo.to_end < 9'(ref_kk)) ref_kk = ref_geo.to_end[4:0];
     if (ref_imm_hit && ref_imm_k < ref_kk) ref_kk = ref_imm_k;
@@ -581,15 +578,8 @@ module txoe_cpl_writer
       if (imm_q[r] != (CountW'(r) < count_o && q_mem[fl_ptr_q + QAddrW'(r)].immediate))
         imm_occ_ok = 1'b0;
     end
-    imm_hit_now = 1'b0;
-    imm_k_now   = 5'd0;
-    for (int i = 15; i >= 0; i--) begin
-      if (imm_q[i]) begin
-        imm_hit_now = 1'b1;
-        imm_k_now   = 5'(i + 1);
-      end
-    end
   end
+  assign {imm_hit_now, imm_k_now} = first_flag16(imm_q[15:0]);
 
   always_ff @(posedge clk) begin
     if (fv_chk) begin
