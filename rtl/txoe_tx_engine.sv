@@ -395,7 +395,7 @@ module txoe_tx_engine
   // is desc.conn's context in CHECK. With two or more beats per descriptor `conn` is in
   // the register at least a cycle before CHECK (its beat is not the last); with one, it
   // is read from the beat itself while the descriptor is awaited.
-  desc_t desc_beat;                                      // the descriptor of a one-beat burst
+  desc_t desc_beat;                         // the descriptor of a one-beat burst (its beat)
   assign desc_beat    = desc_t'(rdata_pad[32'(fetch_idx_q) * 256 % DataW +: 256]);
   assign ctx_rd_idx_o = (DescBeats == 1 && fe_q == FeDescR) ? desc_beat.conn[ConnW-1:0]
                                                              : desc.conn[ConnW-1:0];
@@ -488,7 +488,7 @@ module txoe_tx_engine
         end
         FeDescR: if (desc_fire) begin
           if (Bw >= DescBytes) begin
-            desc_raw_q <= rdata_pad[32'(fetch_idx_q) * 256 % DataW +: 256];
+            desc_raw_q <= desc_beat;
           end else begin
             desc_raw_q[32'(dbeat_q) * DescChunk +: DescChunk] <= rdata_pad[DescChunk-1:0];
           end
@@ -715,8 +715,8 @@ module txoe_tx_engine
   assign halted_o         = fe_q == FeHalt;
   assign err_desc_fetch_o = desc_last_beat && (rerr_q || beat_err);
 
-  // the pairs' upper halves are the shifted-out remainders; of a one-beat descriptor's
-  // beat only the connection is read here
+  // the pairs' upper halves are the shifted-out remainders; below 256 bits desc_beat is
+  // not a descriptor and only feeds ctx_rd_idx_o's unused arm
   logic unused_ok;
   assign unused_ok = ^{pair[2*DataW-1:DataW], tail_pair[2*DataW-1:DataW], desc_beat};
 
