@@ -106,7 +106,10 @@ module txoe_csr
   logic [RingIdxW-1:0] tx_tail_q, cq_head_q;
   logic [31:0] cnt_frames_q, cnt_bytes_q, cnt_cpl_q, cnt_batch_q, cnt_err_q;
   logic [31:0] cnt_close_q [4];   // batches per close reason, indexed by reason_e
-  logic [31:0] ctx_q [NumConn][CtxWords];
+  // The connection contexts (see "context storage" below): snd_nxt, which the engine
+  // writes too, in flip-flops; the other words in distributed RAM, each with a written bit.
+  logic [31:0] snd_q [NumConn];
+  logic [ConnW-1:0] ctx_rd_idx_q;      // the context the engine's read port holds
 
   // ---------------------------------------------------------------- AXI4-Lite handshakes
   // A write is taken (AW and W together) in one cycle, decoded and checked then, and takes
@@ -151,49 +154,6 @@ module txoe_csr
 
   logic [RingIdxW:0] tx_size;
   assign tx_size = (RingIdxW+1)'(1) << tx_log2_q;
-
-  // ---------------------------------------------------------------- read mux
-  logic [31:0] rd_value;
-  always_comb begin
-    rd_value = 32'd0;
-    if (rd_ctx_q) begin
-      rd_value = ctx_q[rd_conn_q][rd_word_q];
-    end else begin
-      unique case (rd_addr_q)
-        RegId:        rd_value = IdValue;
-        RegCtrl:      rd_value = {31'd0, enable_q};
-        RegStatus:    rd_value = {30'd0, halted_i, busy_i};
-        RegErr:       rd_value = {28'd0, err_q};
-        RegIrqStatus: rd_value = {30'd0, irq_status_q};
-        RegIrqMask:   rd_value = {30'd0, irq_mask_q};
-        RegMtu:       rd_value = {16'd0, mtu_q};
-        RegMaxBatch:  rd_value = {27'd0, max_batch_q};
-        RegTimeout:   rd_value = timeout_q;
-        RegIpv4Id:    rd_value = {16'd0, id4_i};
-        RegIpv6Id:    rd_value = id6_i;
-        RegTxBaseLo:  rd_value = tx_base_lo_q;
-        RegTxBaseHi:  rd_value = tx_base_hi_q;
-        RegTxLog2:    rd_value = {28'd0, tx_log2_q};
-        RegTxTail:    rd_value = 32'(tx_tail_q);
-        RegTxHead:    rd_value = 32'(tx_head_i);
-        RegCqBaseLo:  rd_value = cq_base_lo_q;
-        RegCqBaseHi:  rd_value = cq_base_hi_q;
-        RegCqLog2:    rd_value = {28'd0, cq_log2_q};
-        RegCqHead:    rd_value = 32'(cq_head_q);
-        RegCqTail:    rd_value = 32'(cq_tail_i);
-        RegCntFrames: rd_value = cnt_frames_q;
-        RegCntBytes:  rd_value = cnt_bytes_q;
-        RegCntCpl:    rd_value = cnt_cpl_q;
-        RegCntBatch:  rd_value = cnt_batch_q;
-        RegCntErr:    rd_value = cnt_err_q;
-        RegCntCloseMaxBatch:  rd_value = cnt_close_q[ReasonMaxBatch];
-        RegCntCloseTimeout:   rd_value = cnt_close_q[ReasonTimeout];
-        RegCntCloseImmediate: rd_value = cnt_close_q[ReasonImmediate];
-        RegCntCloseRingEnd:   rd_value = cnt_close_q[ReasonRingEnd];
-        default:      rd_value = 32'd0;
-      endcase
-    end
-  end
 
   // ---------------------------------------------------------------- host writes
   // Decoded and checked in the cycle the write is taken (from the ports), applied one
@@ -249,6 +209,86 @@ module txoe_csr
       rd_ctx_q  <= r_ctx;
       rd_conn_q <= r_conn;
       rd_word_q <= r_word;
+    end
+  end
+
+  // ---------------------------------------------------------------- context storage
+  // The host alone writes every context word but snd_nxt, one word per write, so each word
+  // position is a memory of NumConn entries with one write port (the pending host write)
+  // and two asynchronous read ports: the engine's, named by ctx_rd_idx_i, and the host
+  // reads', by rd_conn_q. Synthesis maps each to distributed RAM (TRELLIS_DPR16X4 on ECP5,
+  // one copy per read port) in place of flip-flops and two wide multiplexers across them.
+  // RAM has no reset: a written bit per entry, cleared by reset, makes an entry read as 0
+  // until it is written, as the flip-flops did. snd_nxt, which the engine writes as well,
+  // stays in flip-flops (snd_q).
+  logic [31:0] ctx_eng_rd  [CtxWords];   // context ctx_rd_idx_i, as it is in this cycle
+  logic [31:0] ctx_host_rd [CtxWords];   // context rd_conn_q, as it is in this cycle
+  logic [31:0] ctx_chk     [CtxWords];   // context ctx_rd_idx_q (the read port's check)
+  for (genvar w = 0; w < CtxWords; w++) begin : g_ctx
+    if (w == CtxWSndNxt) begin : g_snd
+      assign ctx_eng_rd[w]  = snd_q[ctx_rd_idx_i];
+      assign ctx_host_rd[w] = snd_q[rd_conn_q];
+      assign ctx_chk[w]     = snd_q[ctx_rd_idx_q];
+    end else begin : g_ram
+      logic [31:0]        mem [NumConn];
+      logic [NumConn-1:0] written_q;
+      logic               we;
+      assign we = wr_pend_q && wctx_q && wword_q == 5'(w);
+      always_ff @(posedge clk) begin
+        if (we) mem[wconn_q] <= wd_q;
+      end
+      always_ff @(posedge clk) begin
+        if (rst)     written_q <= '0;
+        else if (we) written_q[wconn_q] <= 1'b1;
+      end
+      assign ctx_eng_rd[w]  = written_q[ctx_rd_idx_i] ? mem[ctx_rd_idx_i] : 32'd0;
+      assign ctx_host_rd[w] = written_q[rd_conn_q] ? mem[rd_conn_q] : 32'd0;
+      assign ctx_chk[w]     = written_q[ctx_rd_idx_q] ? mem[ctx_rd_idx_q] : 32'd0;
+    end
+  end
+
+  // ---------------------------------------------------------------- read mux
+  logic [31:0] rd_value;
+  always_comb begin
+    rd_value = 32'd0;
+    if (rd_ctx_q) begin
+      for (int w = 0; w < CtxWords; w++) begin
+        if (rd_word_q == 5'(w)) rd_value = ctx_host_rd[w];
+      end
+    end else begin
+      unique case (rd_addr_q)
+        RegId:        rd_value = IdValue;
+        RegCtrl:      rd_value = {31'd0, enable_q};
+        RegStatus:    rd_value = {30'd0, halted_i, busy_i};
+        RegErr:       rd_value = {28'd0, err_q};
+        RegIrqStatus: rd_value = {30'd0, irq_status_q};
+        RegIrqMask:   rd_value = {30'd0, irq_mask_q};
+        RegMtu:       rd_value = {16'd0, mtu_q};
+        RegMaxBatch:  rd_value = {27'd0, max_batch_q};
+        RegTimeout:   rd_value = timeout_q;
+        RegIpv4Id:    rd_value = {16'd0, id4_i};
+        RegIpv6Id:    rd_value = id6_i;
+        RegTxBaseLo:  rd_value = tx_base_lo_q;
+        RegTxBaseHi:  rd_value = tx_base_hi_q;
+        RegTxLog2:    rd_value = {28'd0, tx_log2_q};
+        RegTxTail:    rd_value = 32'(tx_tail_q);
+        RegTxHead:    rd_value = 32'(tx_head_i);
+        RegCqBaseLo:  rd_value = cq_base_lo_q;
+        RegCqBaseHi:  rd_value = cq_base_hi_q;
+        RegCqLog2:    rd_value = {28'd0, cq_log2_q};
+        RegCqHead:    rd_value = 32'(cq_head_q);
+        RegCqTail:    rd_value = 32'(cq_tail_i);
+        RegCntFrames: rd_value = cnt_frames_q;
+        RegCntBytes:  rd_value = cnt_bytes_q;
+        RegCntCpl:    rd_value = cnt_cpl_q;
+        RegCntBatch:  rd_value = cnt_batch_q;
+        RegCntErr:    rd_value = cnt_err_q;
+        RegCntCloseMaxBatch:  rd_value = cnt_close_q[ReasonMaxBatch];
+        RegCntCloseTimeout:   rd_value = cnt_close_q[ReasonTimeout];
+        RegCntCloseImmediate: rd_value = cnt_close_q[ReasonImmediate];
+        RegCntCloseRingEnd:   rd_value = cnt_close_q[ReasonRingEnd];
+        default:      rd_value = 32'd0;
+      endcase
     end
   end
 
@@ -312,11 +352,7 @@ module txoe_csr
       cnt_batch_q  <= 32'd0;
       cnt_err_q    <= 32'd0;
       for (int r = 0; r < 4; r++) cnt_close_q[r] <= 32'd0;
-      for (int c = 0; c < NumConn; c++) begin
-        for (int w = 0; w < CtxWords; w++) begin
-          ctx_q[c][w] <= 32'd0;
-        end
-      end
+      for (int c = 0; c < NumConn; c++) snd_q[c] <= 32'd0;
     end else begin
       // AXI4-Lite response channels
       if (wr_pend_q) begin
@@ -351,11 +387,11 @@ module txoe_csr
       timeout_q   <= timeout_d;
       cq_log2_q   <= cq_log2_d;
       cq_head_q   <= cq_head_d;
-      if (wr_pend_q && wctx_q) begin
-        ctx_q[wconn_q][wword_q] <= wd_q;
+      if (wr_pend_q && wctx_q && wword_q == 5'(CtxWSndNxt)) begin
+        snd_q[wconn_q] <= wd_q;
       end
-      if (snd_wr_i) begin
-        ctx_q[snd_wr_idx_i][CtxWSndNxt] <= snd_wr_value_i;
+      if (snd_wr_i) begin                       // the engine's write wins a same-cycle race
+        snd_q[snd_wr_idx_i] <= snd_wr_value_i;
       end
 
       err_q        <= (err_q & ~err_clr) | err_set;
@@ -399,7 +435,6 @@ module txoe_csr
   // at this edge (a host write, the engine's snd_nxt) merged. So the engine's validation
   // starts from flip-flops instead of a 16-to-1 multiplexer of 608 bits.
   logic [CtxWords*32-1:0] ctx_rd_q;
-  logic [ConnW-1:0]       ctx_rd_idx_q;
   always_ff @(posedge clk) begin
     ctx_rd_idx_q <= ctx_rd_idx_i;
     if (rst) begin
@@ -411,7 +446,7 @@ module txoe_csr
         else if (wr_pend_q && wctx_q && wconn_q == ctx_rd_idx_i && 5'(w) == wword_q)
           ctx_rd_q[w*32 +: 32] <= wd_q;
         else
-          ctx_rd_q[w*32 +: 32] <= ctx_q[ctx_rd_idx_i][w];
+          ctx_rd_q[w*32 +: 32] <= ctx_eng_rd[w];
       end
     end
   end
@@ -424,7 +459,7 @@ module txoe_csr
     ctx_rd_init_q <= rst || ctx_rd_init_q;
     if (!rst && ctx_rd_init_q) begin
       for (int w = 0; w < CtxWords; w++) begin
-        CtxReadPort_A: assert (ctx_rd_q[w*32 +: 32] == ctx_q[ctx_rd_idx_q][w])
+        CtxReadPort_A: assert (ctx_rd_q[w*32 +: 32] == ctx_chk[w])
           else $error("context read port: word %0d of context %0d is stale (instance %m)",
                       w, ctx_rd_idx_q);
       end

@@ -163,6 +163,20 @@ pub const MUTANTS: &[Mutant] = &[
         from: "status: StDmaError, immediate: desc.flags[FlagImm]};",
         to: "status: StOk, immediate: desc.flags[FlagImm]};",
     },
+    Mutant {
+        name: "ctx-survives-reset",
+        what: "a context word written before a reset is still seen by the engine after it",
+        file: "txoe_csr.sv",
+        from: "assign ctx_eng_rd[w]  = written_q[ctx_rd_idx_i] ? mem[ctx_rd_idx_i] : 32'd0;",
+        to: "assign ctx_eng_rd[w]  = mem[ctx_rd_idx_i];",
+    },
+    Mutant {
+        name: "ctx-read-survives-reset",
+        what: "a host read returns a context word written before a reset",
+        file: "txoe_csr.sv",
+        from: "assign ctx_host_rd[w] = written_q[rd_conn_q] ? mem[rd_conn_q] : 32'd0;",
+        to: "assign ctx_host_rd[w] = mem[rd_conn_q];",
+    },
 ];
 
 /// `text` with the mutant applied, or why it does not apply (its pattern is missing or
