@@ -89,8 +89,9 @@ module txoe_csr
   logic        rvalid_q;
   logic [31:0] rdata_q;
   logic              rd_pend_q;   // a read taken in the previous cycle: answered at this edge
-  logic [15:0]       rd_addr_q;   // its word address, decoded
-  logic              rd_ctx_q;
+  logic              rd_reg_q;    // its address, decoded: a register (in the first 256 bytes)
+  logic [5:0]        rd_idx_q;    //   and its word index; or
+  logic              rd_ctx_q;    //   a context word: its connection and word number
   logic [ConnW-1:0]  rd_conn_q;
   logic [4:0]        rd_word_q;
 
@@ -205,7 +206,8 @@ module txoe_csr
       cq_head_w_q <= s_axil_wdata[RingIdxW-1:0] & ((RingIdxW'(1) << cq_log2_q) - RingIdxW'(1));
     end
     if (rd_fire) begin
-      rd_addr_q <= raddr;
+      rd_reg_q  <= raddr[15:8] == 8'd0;
+      rd_idx_q  <= raddr[7:2];
       rd_ctx_q  <= r_ctx;
       rd_conn_q <= r_conn;
       rd_word_q <= r_word;
@@ -248,49 +250,56 @@ module txoe_csr
   end
 
   // ---------------------------------------------------------------- read mux
-  logic [31:0] rd_value;
-  always_comb begin
-    rd_value = 32'd0;
-    if (rd_ctx_q) begin
-      for (int w = 0; w < CtxWords; w++) begin
-        if (rd_word_q == 5'(w)) rd_value = ctx_host_rd[w];
-      end
-    end else begin
-      unique case (rd_addr_q)
-        RegId:        rd_value = IdValue;
-        RegCtrl:      rd_value = {31'd0, enable_q};
-        RegStatus:    rd_value = {30'd0, halted_i, busy_i};
-        RegErr:       rd_value = {28'd0, err_q};
-        RegIrqStatus: rd_value = {30'd0, irq_status_q};
-        RegIrqMask:   rd_value = {30'd0, irq_mask_q};
-        RegMtu:       rd_value = {16'd0, mtu_q};
-        RegMaxBatch:  rd_value = {27'd0, max_batch_q};
-        RegTimeout:   rd_value = timeout_q;
-        RegIpv4Id:    rd_value = {16'd0, id4_i};
-        RegIpv6Id:    rd_value = id6_i;
-        RegTxBaseLo:  rd_value = tx_base_lo_q;
-        RegTxBaseHi:  rd_value = tx_base_hi_q;
-        RegTxLog2:    rd_value = {28'd0, tx_log2_q};
-        RegTxTail:    rd_value = 32'(tx_tail_q);
-        RegTxHead:    rd_value = 32'(tx_head_i);
-        RegCqBaseLo:  rd_value = cq_base_lo_q;
-        RegCqBaseHi:  rd_value = cq_base_hi_q;
-        RegCqLog2:    rd_value = {28'd0, cq_log2_q};
-        RegCqHead:    rd_value = 32'(cq_head_q);
-        RegCqTail:    rd_value = 32'(cq_tail_i);
-        RegCntFrames: rd_value = cnt_frames_q;
-        RegCntBytes:  rd_value = cnt_bytes_q;
-        RegCntCpl:    rd_value = cnt_cpl_q;
-        RegCntBatch:  rd_value = cnt_batch_q;
-        RegCntErr:    rd_value = cnt_err_q;
-        RegCntCloseMaxBatch:  rd_value = cnt_close_q[ReasonMaxBatch];
-        RegCntCloseTimeout:   rd_value = cnt_close_q[ReasonTimeout];
-        RegCntCloseImmediate: rd_value = cnt_close_q[ReasonImmediate];
-        RegCntCloseRingEnd:   rd_value = cnt_close_q[ReasonRingEnd];
-        default:      rd_value = 32'd0;
-      endcase
-    end
+  // Every register is in the first 256 bytes, so a register read selects from a table of
+  // 64 words by the registered word index, and a context read from the 32-word table of
+  // the context's words by the registered word number: two multiplexer trees from
+  // registers, then the choice between them.
+  if (RegCntCloseRingEnd >= 16'h100 || CtxBase < 16'h100) begin : gen_bad_map
+    $fatal(1, "Error: the register read table needs the registers below 0x100 and the contexts above (instance %m)");
   end
+  logic [31:0] reg_tab [64];             // register word i, 0 where no register is
+  always_comb begin
+    reg_tab = '{default: 32'd0};
+    reg_tab[RegId[7:2]]        = IdValue;
+    reg_tab[RegCtrl[7:2]]      = {31'd0, enable_q};
+    reg_tab[RegStatus[7:2]]    = {30'd0, halted_i, busy_i};
+    reg_tab[RegErr[7:2]]       = {28'd0, err_q};
+    reg_tab[RegIrqStatus[7:2]] = {30'd0, irq_status_q};
+    reg_tab[RegIrqMask[7:2]]   = {30'd0, irq_mask_q};
+    reg_tab[RegMtu[7:2]]       = {16'd0, mtu_q};
+    reg_tab[RegMaxBatch[7:2]]  = {27'd0, max_batch_q};
+    reg_tab[RegTimeout[7:2]]   = timeout_q;
+    reg_tab[RegIpv4Id[7:2]]    = {16'd0, id4_i};
+    reg_tab[RegIpv6Id[7:2]]    = id6_i;
+    reg_tab[RegTxBaseLo[7:2]]  = tx_base_lo_q;
+    reg_tab[RegTxBaseHi[7:2]]  = tx_base_hi_q;
+    reg_tab[RegTxLog2[7:2]]    = {28'd0, tx_log2_q};
+    reg_tab[RegTxTail[7:2]]    = 32'(tx_tail_q);
+    reg_tab[RegTxHead[7:2]]    = 32'(tx_head_i);
+    reg_tab[RegCqBaseLo[7:2]]  = cq_base_lo_q;
+    reg_tab[RegCqBaseHi[7:2]]  = cq_base_hi_q;
+    reg_tab[RegCqLog2[7:2]]    = {28'd0, cq_log2_q};
+    reg_tab[RegCqHead[7:2]]    = 32'(cq_head_q);
+    reg_tab[RegCqTail[7:2]]    = 32'(cq_tail_i);
+    reg_tab[RegCntFrames[7:2]] = cnt_frames_q;
+    reg_tab[RegCntBytes[7:2]]  = cnt_bytes_q;
+    reg_tab[RegCntCpl[7:2]]    = cnt_cpl_q;
+    reg_tab[RegCntBatch[7:2]]  = cnt_batch_q;
+    reg_tab[RegCntErr[7:2]]    = cnt_err_q;
+    reg_tab[RegCntCloseMaxBatch[7:2]]  = cnt_close_q[ReasonMaxBatch];
+    reg_tab[RegCntCloseTimeout[7:2]]   = cnt_close_q[ReasonTimeout];
+    reg_tab[RegCntCloseImmediate[7:2]] = cnt_close_q[ReasonImmediate];
+    reg_tab[RegCntCloseRingEnd[7:2]]   = cnt_close_q[ReasonRingEnd];
+  end
+
+  logic [31:0] ctx_tab [32];             // word w of context rd_conn_q, 0 past the last
+  always_comb begin
+    ctx_tab = '{default: 32'd0};
+    for (int w = 0; w < CtxWords; w++) ctx_tab[w] = ctx_host_rd[w];
+  end
+
+  logic [31:0] rd_value;
+  assign rd_value = rd_ctx_q ? ctx_tab[rd_word_q] : rd_reg_q ? reg_tab[rd_idx_q] : 32'd0;
 
   logic [3:0] err_set;
   logic [3:0] err_clr;
