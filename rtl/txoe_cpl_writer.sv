@@ -69,7 +69,12 @@ module txoe_cpl_writer
   typedef enum logic [2:0] { WrIdle, WrAw, WrW, WrB, WrHalt } wr_state_e;
 
   wr_state_e            state_q, state_d;
+  // The queue: entries in q_mem (read only by the W beats, one read port per entry lane of
+  // a beat, so synthesis maps it to distributed RAM), whether each has an error status
+  // also in flip-flops (q_err_q: the batch's error count reads 16 at once), push times in
+  // ts_mem (one read port).
   cpl_t                 q_mem  [CplqDepth];
+  logic [CplqDepth-1:0] q_err_q;
   logic [31:0]          ts_mem [CplqDepth];
   logic [QAddrW-1:0]    wr_ptr_q;       // next slot to push
   logic [QAddrW-1:0]    fl_ptr_q;       // oldest occupied slot (first of the batch in flight)
@@ -142,7 +147,7 @@ module txoe_cpl_writer
   logic [4:0]  nerr;
   always_comb begin
     for (int i = 0; i < 16; i++) begin
-      err_flag[i] = 5'(i) < k_q && q_mem[fl_ptr_q + QAddrW'(i)].status != StOk;
+      err_flag[i] = 5'(i) < k_q && q_err_q[fl_ptr_q + QAddrW'(i)];
     end
     nerr = '0;
     for (int g = 0; g < 4; g++) begin
@@ -355,8 +360,9 @@ module txoe_cpl_writer
 
   always_ff @(posedge clk) begin
     if (push_i) begin
-      q_mem[wr_ptr_q]  <= cpl_i;
-      ts_mem[wr_ptr_q] <= now_q + 32'd1;
+      q_mem[wr_ptr_q]   <= cpl_i;
+      q_err_q[wr_ptr_q] <= cpl_i.status != StOk;
+      ts_mem[wr_ptr_q]  <= now_q + 32'd1;
     end
   end
 
@@ -409,6 +415,16 @@ module txoe_cpl_writer
     ref_start   = ref_close && ref_geo.free >= RingIdxW'(ref_k);
   end
 
+  logic q_err_ok;     // every occupied slot's error flag is that of its status
+  always_comb begin
+    q_err_ok = 1'b1;
+    for (int i = 0; i < CplqDepth; i++) begin   // the occupied slots, from the oldest
+      if (CountW'(i) < count_o && q_err_q[fl_ptr_q + QAddrW'(i)]
+                                  != (q_mem[fl_ptr_q + QAddrW'(i)].status != StOk))
+        q_err_ok = 1'b0;
+    end
+  end
+
   logic [4:0] room;   // min(n, mx, to_end): the largest batch the rules could close now
   always_comb begin
     room = (n_q > CountW'(ref_geo.mx)) ? ref_geo.mx : n_q[4:0];
@@ -444,6 +460,12 @@ module txoe_cpl_writer
                                    && ref_geo.free >= RingIdxW'(room)) || start)
         else $error("completion %0d cycles old (TIMEOUT %0d) with room and no batch (instance %m)",
                     head_age, timeout_i);
+`endif
+`ifndef FORMAL
+      // simulation only: the writer's proofs do not read the error flags, and 32 reads
+      // of the queue memory in every step slow their induction tenfold
+      QueueErr_A: assert (q_err_ok)
+        else $error("completion queue: an occupied slot's error flag is not its status (instance %m)");
 `endif
       TailAfter_A: assert (state_q != WrB
                            || ({phase_after_q, tail_after_q}

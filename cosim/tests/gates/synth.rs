@@ -38,7 +38,10 @@ fn synthesize(width: u32) {
     // The frame buffer (3 slots of 9216 bytes, 221,184 bits) is block RAM, not flip-flops:
     // at least 12 DP16KD of 18,432 bits.
     assert!(n("DP16KD") >= 12, "DP16KD: {}", n("DP16KD"));
-    assert!(n("LUT4") > 5_000 && n("TRELLIS_FF") > 5_000, "LUT4 {} FF {}", n("LUT4"), n("TRELLIS_FF"));
+    // The whole engine is there, not optimised away behind an unconnected output: the
+    // three slots' header registers alone are 2,064 flip-flops (the contexts and the
+    // completion queue are distributed RAM, not counted here).
+    assert!(n("LUT4") > 5_000 && n("TRELLIS_FF") > 3_000, "LUT4 {} FF {}", n("LUT4"), n("TRELLIS_FF"));
     eprintln!("{}", stdout.trim());
 }
 
