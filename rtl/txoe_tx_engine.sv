@@ -77,6 +77,7 @@ module txoe_tx_engine
   localparam int unsigned OfAddrW   = $clog2(OfifoDepth);
   localparam int unsigned BeatCntW  = 15;                  // beats of one segment
   localparam int unsigned WordIdxW  = 16;                  // signed frame word index
+  localparam int unsigned RelW      = WordIdxW + LaneW + 1; // a frame position relative to a word
   localparam int unsigned CplCntW   = $clog2(CplqDepth) + 1;
 
   typedef enum logic [2:0] { FeIdle, FeDescAr, FeDescR, FeCheck, FeRun, FeHalt } fe_state_e;
@@ -97,13 +98,17 @@ module txoe_tx_engine
   endfunction
 
   // The lanes of frame word `w` whose frame positions lie in [lo, hi): the payload's bytes.
+  // The bounds are taken relative to the word's first position (one subtract each), so
+  // each lane compares them with its constant index instead of computing its position.
   function automatic logic [Bw-1:0] payload_lanes(input logic signed [WordIdxW-1:0] w,
                                                   input logic [13:0] lo, input logic [13:0] hi);
-    logic [Bw-1:0] m;
-    logic [31:0]   pos;
+    logic [Bw-1:0]          m;
+    logic signed [RelW-1:0] base, lo_rel, hi_rel;
+    base   = RelW'(w) <<< LaneW;                       // w * Bw
+    lo_rel = $signed(RelW'(lo)) - base;
+    hi_rel = $signed(RelW'(hi)) - base;
     for (int j = 0; j < Bw; j++) begin
-      pos  = 32'(w) * 32'(Bw) + 32'(j);
-      m[j] = w >= 0 && pos >= 32'(lo) && pos < 32'(hi);
+      m[j] = w >= 0 && lo_rel <= $signed(RelW'(j)) && $signed(RelW'(j)) < hi_rel;
     end
     return m;
   endfunction
