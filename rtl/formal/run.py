@@ -193,8 +193,8 @@ MUTANTS = [
          file="txoe_cpl_writer.sv", find="if (state_q == WrW && m_axi_wready) beat_q <= beat_q + 6'd1;",
          replace="if (state_q == WrW) beat_q <= beat_q + 6'd1;"),
     dict(name="wr-ts-late", proof="writer", label="wr_age", depth=8,
-         file="txoe_cpl_writer.sv", find="ts_mem[wr_ptr_q] <= now_q + 32'd1;",
-         replace="ts_mem[wr_ptr_q] <= now_q + 32'd2;"),
+         file="txoe_cpl_writer.sv", find="ts_mem[wr_ptr_q]  <= now_q + 32'd1;",
+         replace="ts_mem[wr_ptr_q]  <= now_q + 32'd2;"),
     dict(name="wr-idle-waits", proof="writer", label="wr_timeout", depth=8,
          file="txoe_cpl_writer.sv", find="assign start = state_q == WrIdle && start_ok;",
          replace="assign start = state_q == WrIdle && start_ok && (n_q != CountW'(1) || now_q[0]);"),
@@ -408,7 +408,16 @@ def main():
     ap.add_argument("--no-mutants", action="store_true")
     ap.add_argument("--tables", metavar="SUMMARY",
                     help="print the tables of docs/formal.md from a summary JSON, run nothing")
+    ap.add_argument("--check-mutants", action="store_true",
+                    help="check that every mutant's text occurs exactly once in its file, run nothing")
     args = ap.parse_args()
+    if args.check_mutants:
+        bad = [(m["name"], m["file"], (RTL / m["file"]).read_text().count(m["find"])) for m in MUTANTS]
+        bad = [b for b in bad if b[2] != 1]
+        for name, f, n in bad:
+            print(f"formal: mutant {name}: its text occurs {n} times in {f}, not once")
+        print(f"formal: {len(MUTANTS) - len(bad)} of {len(MUTANTS)} mutants apply to the RTL")
+        sys.exit(1 if bad else 0)
     if args.tables:
         print_tables(json.loads(Path(args.tables).read_text()))
         return
