@@ -22,7 +22,7 @@ module txoe_cpl_writer
   input  wire  [31:0]                 timeout_i,
   // the same registers' values of the next cycle (the close decision's inputs are kept
   // in registers computed from them)
-  input  wire  [3:0]                  cq_log2_d_i,
+  input  wire  [RingIdxW-1:0]         cq_mask_d_i,      // 2^(next cycle's CQ_LOG2) - 1
   input  wire  [RingIdxW-1:0]         cq_head_d_i,
   input  wire  [4:0]                  max_batch_d_i,
   input  wire  [31:0]                 timeout_d_i,
@@ -105,7 +105,8 @@ module txoe_cpl_writer
   //   is reloaded in WrAw (the next cycle, never WrIdle) from the new slot 0's ts;
   // - tmo_q: age_q >= TIMEOUT, from the next cycle's age and TIMEOUT (after the reload in
   //   WrAw it is right from the cycle after, still at least two before WrIdle);
-  // - geo_q: cq_geometry of the next cycle's CQ_LOG2, MAX_BATCH, CQ tail and CQ head.
+  // - geo_q: cq_geometry of the next cycle's CQ_LOG2, MAX_BATCH, CQ tail and CQ head
+  //   (cq_geometry_m of its mask, from the register block's registers).
   logic [QAddrW-1:0]    rd_ptr;        // pending slot 0
   logic [CplqDepth-1:0] imm_q;
   logic                 imm_hit_q;
@@ -280,7 +281,7 @@ module txoe_cpl_writer
   logic                phase_after_q, phase_after_d;
   logic [RingIdxW:0]   tail_end, cq_size_next;
   assign tail_end     = (RingIdxW+1)'(cq_tail_q) + (RingIdxW+1)'(k_q);
-  assign cq_size_next = (RingIdxW+1)'(1) << cq_log2_d_i;
+  assign cq_size_next = (RingIdxW+1)'(cq_mask_d_i) + (RingIdxW+1)'(1);
   assign tail_after_d  = (tail_end >= cq_size_next) ? RingIdxW'(tail_end - cq_size_next)
                                                     : RingIdxW'(tail_end);
   assign phase_after_d = (tail_end >= cq_size_next) ? !phase_q : phase_q;
@@ -322,7 +323,7 @@ module txoe_cpl_writer
       pimm_k_q   <= '0;
       age_q     <= '0;
       tmo_q     <= 1'b0;
-      geo_q     <= cq_geometry(cq_log2_d_i, max_batch_d_i, '0, cq_head_d_i);
+      geo_q     <= cq_geometry_m(cq_mask_d_i, max_batch_d_i, '0, cq_head_d_i);
     end else begin
       state_q <= state_d;
       now_q   <= now_q + 32'd1;
@@ -335,7 +336,7 @@ module txoe_cpl_writer
       if (state_q == WrAw && !(push_i && n_q == '0)) age_q <= now_q + 32'd1 - ts_mem[rd_ptr];
       else                                             age_q <= age_step;
       tmo_q     <= (push_i && n_q == '0) ? timeout_d_i == '0 : age_q + 32'd1 >= timeout_d_i;
-      geo_q     <= cq_geometry(cq_log2_d_i, max_batch_d_i, cq_tail_d, cq_head_d_i);
+      geo_q     <= cq_geometry_m(cq_mask_d_i, max_batch_d_i, cq_tail_d, cq_head_d_i);
       if (push_i) wr_ptr_q <= wr_ptr_q + 1'b1;
       n_q <= n_q + CountW'(push_i) - (start ? CountW'(k) : '0);
       if (start) begin
@@ -548,8 +549,8 @@ module txoe_cpl_writer
     assume (tx_log2_i >= 4'd1 && 32'(tx_log2_i) <= RingLog2Max);
     assume (cq_base_i[11:0] == 12'd0);
     assume ((cq_head_i & ~fv_mask) == '0);
-    assume (cq_log2_d_i == cq_log2_i && max_batch_d_i == max_batch_i
-            && timeout_d_i == timeout_i);
+    assume (max_batch_d_i == max_batch_i
+            && timeout_d_i == timeout_i && cq_mask_d_i == fv_mask);
     if (!fv_init_q) begin
       assume (cq_head_i == fv_head_d_q);
       assume (cq_base_i == fv_cq_base_q && cq_log2_i == fv_cq_log2_q

@@ -46,7 +46,7 @@ module txoe_csr
   // registers computed from them
   output logic [4:0]             max_batch_d_o,
   output logic [31:0]            timeout_d_o,
-  output logic [3:0]             cq_log2_d_o,
+  output logic [RingIdxW-1:0]    cq_mask_d_o,     // 2^(next cycle's CQ_LOG2) - 1, from registers
   output logic [RingIdxW-1:0]    cq_head_d_o,
 
   // IPv4 ID and IPv6 fragment ID counters: host loads, current values
@@ -104,6 +104,7 @@ module txoe_csr
   logic [31:0] timeout_q;
   logic [31:0] tx_base_lo_q, tx_base_hi_q, cq_base_lo_q, cq_base_hi_q;
   logic [3:0]  tx_log2_q, cq_log2_q;
+  logic [RingIdxW-1:0] cq_mask_q;     // 2^cq_log2_q - 1
   logic [RingIdxW-1:0] tx_tail_q, cq_head_q;
   logic [31:0] cnt_frames_q, cnt_bytes_q, cnt_cpl_q, cnt_batch_q, cnt_err_q;
   logic [31:0] cnt_close_q [4];   // batches per close reason, indexed by reason_e
@@ -182,6 +183,7 @@ module txoe_csr
   logic [4:0]          wword_q;
   logic                ap_max_batch_q, ap_timeout_q, ap_cq_log2_q, ap_cq_head_q;
   logic [RingIdxW-1:0] cq_head_w_q;    // CQ_HEAD's value, modulo the CQ size
+  logic [RingIdxW-1:0] cq_mask_w_q;    // 2^value - 1, taken when the write is to CQ_LOG2
   always_ff @(posedge clk) begin
     if (rst) begin
       wr_pend_q      <= 1'b0;
@@ -203,7 +205,8 @@ module txoe_csr
       wctx_q      <= w_ctx;
       wconn_q     <= w_conn;
       wword_q     <= w_word;
-      cq_head_w_q <= s_axil_wdata[RingIdxW-1:0] & ((RingIdxW'(1) << cq_log2_q) - RingIdxW'(1));
+      cq_head_w_q <= s_axil_wdata[RingIdxW-1:0] & cq_mask_q;
+      cq_mask_w_q <= (RingIdxW'(1) << s_axil_wdata[3:0]) - RingIdxW'(1);
     end
     if (rd_fire) begin
       rd_reg_q  <= raddr[15:8] == 8'd0;
@@ -323,10 +326,12 @@ module txoe_csr
   assign max_batch_d = ap_max_batch_q ? wd_q[4:0] : max_batch_q;
   assign timeout_d   = ap_timeout_q ? wd_q : timeout_q;
   assign cq_log2_d   = ap_cq_log2_q ? wd_q[3:0] : cq_log2_q;
+  logic [RingIdxW-1:0] cq_mask_d;
+  assign cq_mask_d   = ap_cq_log2_q ? cq_mask_w_q : cq_mask_q;
   assign cq_head_d   = ap_cq_head_q ? cq_head_w_q : cq_head_q;
   assign max_batch_d_o = rst ? MaxBatchReset : max_batch_d;
   assign timeout_d_o   = rst ? TimeoutReset : timeout_d;
-  assign cq_log2_d_o   = rst ? RingLog2Reset : cq_log2_d;
+  assign cq_mask_d_o   = rst ? (RingIdxW'(1) << RingLog2Reset) - RingIdxW'(1) : cq_mask_d;
   assign cq_head_d_o   = rst ? '0 : cq_head_d;
 
   assign id4_load_o       = wr_reg && wa_q == RegIpv4Id;
@@ -353,6 +358,7 @@ module txoe_csr
       cq_base_hi_q <= 32'd0;
       tx_log2_q    <= RingLog2Reset;
       cq_log2_q    <= RingLog2Reset;
+      cq_mask_q    <= (RingIdxW'(1) << RingLog2Reset) - RingIdxW'(1);
       tx_tail_q    <= '0;
       cq_head_q    <= '0;
       cnt_frames_q <= 32'd0;
@@ -395,6 +401,7 @@ module txoe_csr
       max_batch_q <= max_batch_d;
       timeout_q   <= timeout_d;
       cq_log2_q   <= cq_log2_d;
+      cq_mask_q   <= cq_mask_d;
       cq_head_q   <= cq_head_d;
       if (wr_pend_q && wctx_q && wword_q == 5'(CtxWSndNxt)) begin
         snd_q[wconn_q] <= wd_q;
@@ -462,6 +469,15 @@ module txoe_csr
   assign ctx_rd_words_o = ctx_rd_q;
 
 `ifndef SYNTHESIS
+  // the CQ mask the completion writer's geometry uses is that of CQ_LOG2, in every cycle
+  always_ff @(posedge clk) begin
+    if (!rst) begin
+      CqMask_A: assert (cq_mask_q == (RingIdxW'(1) << cq_log2_q) - RingIdxW'(1)
+                        && cq_mask_d == (RingIdxW'(1) << cq_log2_d) - RingIdxW'(1))
+        else $error("CQ mask %h for CQ_LOG2 %0d (instance %m)", cq_mask_q, cq_log2_q);
+    end
+  end
+
   // the read port holds the context it names, in every cycle after reset
   logic ctx_rd_init_q;
   always_ff @(posedge clk) begin

@@ -196,6 +196,23 @@ package txoe_pkg;
     return r;
   endfunction
 
+  // cq_geometry from the ring's index mask (the CQ size - 1, kept in a register) instead
+  // of its log2: no shifter on the close decision's path. Equal to cq_geometry for
+  // mask = 2^cq_log2 - 1: the ring end is min(256, size) - tail mod min(256, size), and
+  // min(256, size) - 1 is the mask's low byte.
+  function automatic cq_geo_t cq_geometry_m(input logic [RingIdxW-1:0] mask,
+                                            input logic [4:0] max_batch,
+                                            input logic [RingIdxW-1:0] tail,
+                                            input logic [RingIdxW-1:0] head);
+    cq_geo_t c;
+    c.free         = mask - ((tail - head) & mask);
+    c.to_end       = {1'b0, ~tail[7:0] & mask[7:0]} + 9'd1;
+    c.mx           = (RingIdxW'(max_batch) > mask) ? mask[4:0] : max_batch;
+    c.to_end_first = c.to_end <= 9'(c.mx);
+    c.geo          = c.to_end_first ? c.to_end[4:0] : c.mx;
+    return c;
+  endfunction
+
   // TCP flags byte: ACK always, PSH and FIN as given.
   function automatic logic [7:0] tcp_flags_of(input logic psh, input logic fin);
     return {3'b000, 1'b1, psh, 2'b00, fin};

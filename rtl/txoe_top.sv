@@ -85,7 +85,7 @@ module txoe_top #(
   logic [RingIdxW-1:0]      tx_tail, tx_head, cq_head, cq_tail;
   logic [4:0]               max_batch_d;              // next-cycle values (txoe_csr)
   logic [31:0]              timeout_d;
-  logic [3:0]               cq_log2_d;
+  logic [RingIdxW-1:0]      cq_mask_d;
   logic [RingIdxW-1:0]      cq_head_d;
   logic                     id4_load, id4_take, id6_load, id6_take;
   logic [15:0]              id4_load_value, id4;
@@ -119,7 +119,7 @@ module txoe_top #(
     .enable_o (enable), .mtu_o (mtu), .max_batch_o (max_batch), .timeout_o (timeout),
     .tx_base_o (tx_base), .tx_log2_o (tx_log2),
     .tx_tail_o (tx_tail), .cq_base_o (cq_base), .cq_log2_o (cq_log2), .cq_head_o (cq_head),
-    .max_batch_d_o (max_batch_d), .timeout_d_o (timeout_d), .cq_log2_d_o (cq_log2_d),
+    .max_batch_d_o (max_batch_d), .timeout_d_o (timeout_d), .cq_mask_d_o (cq_mask_d),
     .cq_head_d_o (cq_head_d),
     .id4_load_o (id4_load), .id4_load_value_o (id4_load_value), .id4_i (id4),
     .id6_load_o (id6_load), .id6_load_value_o (id6_load_value), .id6_i (id6),
@@ -162,7 +162,7 @@ module txoe_top #(
     .clk, .rst,
     .cq_base_i (cq_base), .cq_log2_i (cq_log2), .cq_head_i (cq_head), .tx_log2_i (tx_log2),
     .max_batch_i (max_batch), .timeout_i (timeout),
-    .cq_log2_d_i (cq_log2_d), .cq_head_d_i (cq_head_d), .max_batch_d_i (max_batch_d),
+    .cq_mask_d_i (cq_mask_d), .cq_head_d_i (cq_head_d), .max_batch_d_i (max_batch_d),
     .timeout_d_i (timeout_d),
     .push_i (cpl_push), .cpl_i (cpl), .count_o (cplq_count),
     .m_axi_awvalid, .m_axi_awready, .m_axi_awaddr, .m_axi_awlen, .m_axi_awsize,

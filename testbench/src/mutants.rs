@@ -90,8 +90,8 @@ pub const MUTANTS: &[Mutant] = &[
         name: "max-batch-minus-one",
         what: "batches close at MAX_BATCH - 1 entries",
         file: "txoe_pkg.sv",
-        from: "? mask[4:0] : max_batch;",
-        to: "? mask[4:0] : (max_batch > 5'd1) ? max_batch - 5'd1 : max_batch;",
+        from: "c.mx           = (RingIdxW'(max_batch) > mask) ? mask[4:0] : max_batch;",
+        to: "c.mx           = (RingIdxW'(max_batch) > mask) ? mask[4:0] : (max_batch > 5'd1) ? max_batch - 5'd1 : max_batch;",
     },
     Mutant {
         name: "immediate-ignored",
@@ -104,8 +104,8 @@ pub const MUTANTS: &[Mutant] = &[
         name: "cq-4k-boundary-ignored",
         what: "a batch may cross a 4 KiB boundary of a CQ over 256 entries",
         file: "txoe_pkg.sv",
-        from: "r.to_end       = g - ({1'b0, tail[7:0]} & (g - 9'd1));",
-        to: "r.to_end       = (cq_log2 > 4'd8) ? 9'd256 : g - ({1'b0, tail[7:0]} & (g - 9'd1));",
+        from: "c.to_end       = {1'b0, ~tail[7:0] & mask[7:0]} + 9'd1;",
+        to: "c.to_end       = (mask > RingIdxW'(255)) ? 9'd256 : {1'b0, ~tail[7:0] & mask[7:0]} + 9'd1;",
     },
     Mutant {
         name: "cq-phase-stuck",
