@@ -262,10 +262,15 @@ package txoe_pkg;
   endfunction
 
   // Ones'-complement fold of a 32-bit sum to 16 bits.
+  // The end-around carry is a carry select: the halves' sum and the halves' sum plus one
+  // are two carry chains side by side (the second by a 1 appended to both operands), and
+  // the first's carry picks one, so the fold is one chain deep, not two.
   function automatic logic [15:0] csum_fold(input logic [31:0] s);
     logic [16:0] a;
-    a = {1'b0, s[15:0]} + {1'b0, s[31:16]};
-    return a[15:0] + {15'd0, a[16]};   // cannot carry again
+    logic [16:0] a1;
+    a  = {1'b0, s[15:0]} + {1'b0, s[31:16]};
+    a1 = {s[15:0], 1'b1} + {s[31:16], 1'b1};   // a1[16:1] = the halves' sum + 1, mod 2^16
+    return a[16] ? a1[16:1] : a[15:0];   // plus one cannot carry again
   endfunction
 
 endpackage

@@ -55,7 +55,7 @@ pub const MUTANTS: &[Mutant] = &[
         name: "csum-carry-dropped",
         what: "checksum fold drops the end-around carry",
         file: "txoe_pkg.sv",
-        from: "return a[15:0] + {15'd0, a[16]};",
+        from: "return a[16] ? a1[16:1] : a[15:0];",
         to: "return a[15:0];",
     },
     Mutant {
