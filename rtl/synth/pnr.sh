@@ -86,6 +86,8 @@ else
 fi
 synth_s=$((SECONDS - t0))
 
+# an estimate of an earlier netlist must not be reported as this one's
+((REUSE)) || rm -f "$out/stat_xc7.json" "$out/synth_xc7.log"
 if ((XILINX)); then
   t1=$SECONDS
   echo "pnr: 7-series estimate (synth_xilinx) ..."
