@@ -165,7 +165,7 @@ module txoe_cpl_writer
   logic [RingIdxW:0]    cq_size;
   assign entry_addr = cq_base_i + 64'(cq_tail_q) * CplBytes;
   assign eoff       = (Epb > 1) ? EpbW'(cq_tail_q) : '0;
-  assign tx_mask    = (RingIdxW'(1) << tx_log2_i) - 1'b1;
+  assign tx_mask    = ring_mask(tx_log2_i);
   assign cq_size    = (RingIdxW+1)'(1) << cq_log2_i;
 
   always_comb begin
@@ -521,7 +521,7 @@ module txoe_cpl_writer
   logic [76:0]         fv_aw_q;
   logic [DataW+DataW/8:0] fv_w_q;
   logic [RingIdxW:0]   fv_used;
-  assign fv_mask = (RingIdxW'(1) << cq_log2_i) - RingIdxW'(1);
+  assign fv_mask = ring_mask(cq_log2_i);
   assign fv_used = (RingIdxW+1)'((cq_tail_q - cq_head_i) & fv_mask);
 
   always_ff @(posedge clk) begin

@@ -206,7 +206,7 @@ module txoe_csr
       wconn_q     <= w_conn;
       wword_q     <= w_word;
       cq_head_w_q <= s_axil_wdata[RingIdxW-1:0] & cq_mask_q;
-      cq_mask_w_q <= (RingIdxW'(1) << s_axil_wdata[3:0]) - RingIdxW'(1);
+      cq_mask_w_q <= ring_mask(s_axil_wdata[3:0]);
     end
     if (rd_fire) begin
       rd_reg_q  <= raddr[15:8] == 8'd0;
@@ -331,7 +331,7 @@ module txoe_csr
   assign cq_head_d   = ap_cq_head_q ? cq_head_w_q : cq_head_q;
   assign max_batch_d_o = rst ? MaxBatchReset : max_batch_d;
   assign timeout_d_o   = rst ? TimeoutReset : timeout_d;
-  assign cq_mask_d_o   = rst ? (RingIdxW'(1) << RingLog2Reset) - RingIdxW'(1) : cq_mask_d;
+  assign cq_mask_d_o   = rst ? ring_mask(RingLog2Reset) : cq_mask_d;
   assign cq_head_d_o   = rst ? '0 : cq_head_d;
 
   assign id4_load_o       = wr_reg && wa_q == RegIpv4Id;
@@ -358,7 +358,7 @@ module txoe_csr
       cq_base_hi_q <= 32'd0;
       tx_log2_q    <= RingLog2Reset;
       cq_log2_q    <= RingLog2Reset;
-      cq_mask_q    <= (RingIdxW'(1) << RingLog2Reset) - RingIdxW'(1);
+      cq_mask_q    <= ring_mask(RingLog2Reset);
       tx_tail_q    <= '0;
       cq_head_q    <= '0;
       cnt_frames_q <= 32'd0;
@@ -472,8 +472,7 @@ module txoe_csr
   // the CQ mask the completion writer's geometry uses is that of CQ_LOG2, in every cycle
   always_ff @(posedge clk) begin
     if (!rst) begin
-      CqMask_A: assert (cq_mask_q == (RingIdxW'(1) << cq_log2_q) - RingIdxW'(1)
-                        && cq_mask_d == (RingIdxW'(1) << cq_log2_d) - RingIdxW'(1))
+      CqMask_A: assert (cq_mask_q == ring_mask(cq_log2_q) && cq_mask_d == ring_mask(cq_log2_d))
         else $error("CQ mask %h for CQ_LOG2 %0d (instance %m)", cq_mask_q, cq_log2_q);
     end
   end

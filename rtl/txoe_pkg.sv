@@ -180,13 +180,18 @@ package txoe_pkg;
     logic                to_end_first;
   } cq_geo_t;
 
+  // The index mask of a ring of 2^log2 entries: its size - 1.
+  function automatic logic [RingIdxW-1:0] ring_mask(input logic [3:0] log2);
+    return (RingIdxW'(1) << log2) - RingIdxW'(1);
+  endfunction
+
   function automatic cq_geo_t cq_geometry(input logic [3:0] cq_log2, input logic [4:0] max_batch,
                                           input logic [RingIdxW-1:0] tail,
                                           input logic [RingIdxW-1:0] head);
     cq_geo_t             r;
     logic [RingIdxW-1:0] mask;
     logic [8:0]          g;
-    mask           = (RingIdxW'(1) << cq_log2) - RingIdxW'(1);
+    mask           = ring_mask(cq_log2);
     r.free         = mask - ((tail - head) & mask);
     g              = (cq_log2 >= 4'd8) ? 9'd256 : (9'd1 << cq_log2);
     r.to_end       = g - ({1'b0, tail[7:0]} & (g - 9'd1));

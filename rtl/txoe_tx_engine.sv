@@ -522,11 +522,11 @@ module txoe_tx_engine
             s_read_q[alloc_q]   <= 1'b0;
             s_kind_q[alloc_q]   <= SlotCplOnly;
             s_cpl_en_q[alloc_q] <= 1'b1;
-            fetch_idx_q <= (fetch_idx_q + 1'b1) & ((RingIdxW'(1) << tx_log2_i) - 1'b1);
+            fetch_idx_q <= (fetch_idx_q + 1'b1) & ring_mask(tx_log2_i);
           end
         end
         FeRun: if (run_done) begin
-          fetch_idx_q <= (fetch_idx_q + 1'b1) & ((RingIdxW'(1) << tx_log2_i) - 1'b1);
+          fetch_idx_q <= (fetch_idx_q + 1'b1) & ring_mask(tx_log2_i);
         end
         default: ;
       endcase
