@@ -82,13 +82,20 @@ module txoe_tx_engine
 
   typedef enum logic [2:0] { FeIdle, FeDescAr, FeDescR, FeCheck, FeRun, FeHalt } fe_state_e;
 
-  // A segment whose payload is being read: what the read side needs to place its beats.
+  // A segment whose payload is being read: what the read side needs to place its beats,
+  // worked out when the segment is queued, for its first beat. The read side keeps the
+  // head job in hd_q, advanced beat by beat, so that a beat's placement starts from
+  // flip-flops, not from the job queue's read and the arithmetic behind it.
   typedef struct packed {
-    logic [SlotW-1:0]    slot;
-    logic [LaneW-1:0]    off;
-    logic [BeatCntW-1:0] beats;
-    logic [15:0]         len;
-    logic                last;
+    logic [SlotW-1:0]           slot;
+    logic [LaneW-1:0]           sh;     // realignment: (hdr_len - off) mod Bw
+    logic signed [WordIdxW-1:0] fw;     // the beat's frame word: floor((hdr_len - off) / Bw) + beat
+    logic [FbAddrW-1:0]         waddr;  // its frame-buffer address: slot * SlotWords + fw
+    logic signed [RelW-1:0]     lo, hi; // the payload's frame positions [hdr_len, frame_len),
+                                        // relative to the word's first: minus fw * Bw
+    logic [BeatCntW-1:0]        beats;  // beats left, this one included
+    logic [15:0]                len;
+    logic                       last;
   } job_t;
 
   typedef enum logic [1:0] { EvOk, EvDmaErr, EvVoid } ev_kind_e;
@@ -97,20 +104,29 @@ module txoe_tx_engine
     return (s == SlotW'(NumSlots - 1)) ? '0 : s + 1'b1;
   endfunction
 
-  // The lanes of frame word `w` whose frame positions lie in [lo, hi): the payload's bytes.
-  // The bounds are taken relative to the word's first position (one subtract each), so
-  // each lane compares them with its constant index instead of computing its position.
-  function automatic logic [Bw-1:0] payload_lanes(input logic signed [WordIdxW-1:0] w,
-                                                  input logic [13:0] lo, input logic [13:0] hi);
-    logic [Bw-1:0]          m;
-    logic signed [RelW-1:0] base, lo_rel, hi_rel;
-    base   = RelW'(w) <<< LaneW;                       // w * Bw
-    lo_rel = $signed(RelW'(lo)) - base;
-    hi_rel = $signed(RelW'(hi)) - base;
+  // The payload's lanes of a frame word whose frame positions, relative to the word's
+  // first minus `c`, are [lo_rel, hi_rel): each lane compares the bounds with its constant
+  // index (c = 0: the word the bounds are relative to; c = Bw: the word after it).
+  function automatic logic [Bw-1:0] payload_lanes(input logic signed [RelW-1:0] lo_rel,
+                                                  input logic signed [RelW-1:0] hi_rel,
+                                                  input int unsigned c);
+    logic [Bw-1:0] m;
     for (int j = 0; j < Bw; j++) begin
-      m[j] = w >= 0 && lo_rel <= $signed(RelW'(j)) && $signed(RelW'(j)) < hi_rel;
+      m[j] = lo_rel <= $signed(RelW'(j + c)) && $signed(RelW'(j + c)) < hi_rel;
     end
     return m;
+  endfunction
+
+  // A job `k` beats on: what hd_q holds for the head job at its beat k (HeadJob_A).
+  function automatic job_t job_at(input job_t j, input logic [BeatCntW-1:0] k);
+    job_t r;
+    r       = j;
+    r.fw    = j.fw + $signed({1'b0, k});
+    r.waddr = j.waddr + FbAddrW'(k);
+    r.lo    = j.lo - ($signed(RelW'(k)) <<< LaneW);
+    r.hi    = j.hi - ($signed(RelW'(k)) <<< LaneW);
+    r.beats = j.beats - k;
+    return r;
   endfunction
 
   // Sum of the bytes of `word` on the lanes selected by `m` whose index has parity `odd`.
@@ -208,11 +224,24 @@ module txoe_tx_engine
   logic [LaneW-1:0]     seg_off;
   logic [BeatCntW-1:0]  seg_beats;
   logic                 alloc_seg;
+  logic signed [WordIdxW-1:0] seg_d, seg_fw;
+  logic signed [RelW-1:0]     seg_base;
+  logic [13:0]          seg_frame_len;
+  job_t                 seg_job;                         // the job alloc_seg queues
   assign left      = desc.len[15:0] - ar_done_q[15:0];
   assign seg_len   = (left < eff_mss_q) ? left : eff_mss_q;
   assign seg_addr  = desc.buf_addr + 64'(ar_done_q);
   assign seg_off   = seg_addr[LaneW-1:0];
   assign seg_beats = BeatCntW'((32'(seg_off) + 32'(seg_len) + 32'(Bw) - 32'd1) >> LaneW);
+  assign seg_d     = WordIdxW'(hdr_len_q) - WordIdxW'(seg_off);
+  assign seg_fw    = seg_d >>> LaneW;                    // floor((hdr_len - off) / Bw)
+  assign seg_base  = RelW'(seg_fw) <<< LaneW;            // its first frame position
+  assign seg_frame_len = 14'(hdr_len_q) + seg_len[13:0];
+  assign seg_job   = '{slot: alloc_q, sh: seg_d[LaneW-1:0], fw: seg_fw,
+                       waddr: FbAddrW'(32'(alloc_q) * SlotWords + 32'(seg_fw)),
+                       lo: $signed(RelW'(14'(hdr_len_q))) - seg_base,
+                       hi: $signed(RelW'(seg_frame_len)) - seg_base,
+                       beats: seg_beats, len: seg_len, last: seg_len == left};
   assign alloc_seg = fe_q == FeRun && !ar_active_q && !ar_stop_q && !req_err_q && free_q != 2'd0;
 
   // page_beats_q: the beats from ar_addr_q to its 4 KiB page's end, kept beside the
@@ -228,15 +257,14 @@ module txoe_tx_engine
   end
 
   // ================================================================ read data side
-  job_t                       job;
-  logic [BeatCntW-1:0]        rk_q;                      // beat of the head job
+  job_t                       job;                       // the head job as queued
+  job_t                       hd_q;                      // the head job at its beat rk_q
+  logic [BeatCntW-1:0]        rk_q;                      // beat of the head job (assertions)
   logic [DataW-1:0]           prev_q;
   logic [23:0]                psum_hi_q, psum_lo_q;      // byte sums of the payload so far
   logic                       job_err_q;
   logic                       r_active, r_fire, r_last;
-  logic signed [WordIdxW-1:0] d_job, q_job, fw, tail_w;
-  logic [LaneW-1:0]           sh;
-  logic [13:0]                job_frame_len;
+  logic [WordW-1:0]           tail_w;                    // the tail word's index
   logic [2*DataW-1:0]         pair, tail_pair;
   logic [DataW-1:0]           fw_data, tail_data;
   logic                       beat_err;
@@ -244,17 +272,12 @@ module txoe_tx_engine
   assign job           = job_q[job_rd_q];
   assign r_active      = job_cnt_q != 2'd0;             // also after the front end moved on
   assign r_fire        = r_active && m_axi_rvalid;
-  assign r_last        = r_fire && rk_q == job.beats - 1'b1;
+  assign r_last        = r_fire && hd_q.beats == BeatCntW'(1);
   assign beat_err      = m_axi_rresp != 2'b00;
-  assign d_job         = WordIdxW'(hdr_len_q) - WordIdxW'(job.off);
-  assign sh            = d_job[LaneW-1:0];
-  assign q_job         = d_job >>> LaneW;                 // floor((hdr_len - off) / Bw)
-  assign fw            = q_job + $signed({1'b0, rk_q});
-  assign tail_w        = fw + 16'sd1;
-  assign job_frame_len = 14'(hdr_len_q) + job.len[13:0];
-  assign pair          = {m_axi_rdata, prev_q} >> ((Bw - int'(sh)) * 8);
+  assign tail_w        = WordW'(hd_q.fw + 16'sd1);
+  assign pair          = {m_axi_rdata, prev_q} >> ((Bw - int'(hd_q.sh)) * 8);
   assign fw_data       = pair[DataW-1:0];
-  assign tail_pair     = {{DataW{1'b0}}, m_axi_rdata} >> ((Bw - int'(sh)) * 8);
+  assign tail_pair     = {{DataW{1'b0}}, m_axi_rdata} >> ((Bw - int'(hd_q.sh)) * 8);
   assign tail_data     = tail_pair[DataW-1:0];
 
   // The payload sum runs one cycle behind the beats: a beat's realigned word and its
@@ -533,8 +556,7 @@ module txoe_tx_engine
 
       // ---------------------------------------------------------- read address side
       if (alloc_seg) begin
-        job_q[job_wr_q]    <= '{slot: alloc_q, off: seg_off, beats: seg_beats, len: seg_len,
-                                last: seg_len == left};
+        job_q[job_wr_q]    <= seg_job;
         job_wr_q           <= slot_next(job_wr_q);
         s_ready_q[alloc_q] <= 1'b0;
         s_read_q[alloc_q]  <= 1'b0;
@@ -563,8 +585,8 @@ module txoe_tx_engine
           rk_q      <= '0;
           prev_q    <= '0;
           job_err_q <= 1'b0;
-          s_tail_q[job.slot]   <= tail_data;
-          s_tail_w_q[job.slot] <= WordW'(tail_w);
+          s_tail_q[hd_q.slot]   <= tail_data;
+          s_tail_w_q[hd_q.slot] <= tail_w;
           if (job_err_q || beat_err) req_err_q <= 1'b1;
         end else begin
           rk_q      <= rk_q + 1'b1;
@@ -590,9 +612,9 @@ module txoe_tx_engine
       ev_q <= r_last;
       if (r_last) begin
         ev_kind_q <= req_err_q ? EvVoid : (job_err_q || beat_err) ? EvDmaErr : EvOk;
-        ev_slot_q <= job.slot;
-        ev_len_q  <= job.len;
-        ev_last_q <= job.last;
+        ev_slot_q <= hd_q.slot;
+        ev_len_q  <= hd_q.len;
+        ev_last_q <= hd_q.last;
       end
       if (ev_q) begin
         s_ready_q[ev_slot_q] <= 1'b1;
@@ -657,11 +679,20 @@ module txoe_tx_engine
     ctx_tcp_q      <= ctx_tcp_addr_q + ctx_tcp_rest_q;
     if (r_fire) begin
       bs_data_q  <= fw_data;
-      bs_lanes_q <= payload_lanes(fw, 14'(hdr_len_q), job_frame_len);
+      bs_lanes_q <= (hd_q.fw >= 0) ? payload_lanes(hd_q.lo, hd_q.hi, 0) : '0;
     end
     if (r_last) begin
       bs_tail_q       <= tail_data;
-      bs_tail_lanes_q <= payload_lanes(tail_w, 14'(hdr_len_q), job_frame_len);
+      bs_tail_lanes_q <= (hd_q.fw >= -16'sd1) ? payload_lanes(hd_q.lo, hd_q.hi, Bw) : '0;
+    end
+    // The head job: the next one queued after a job's last beat (or the one queued in
+    // that cycle, or into an empty queue), else advanced by a beat.
+    if (r_last ? job_cnt_q >= 2'd2 : 1'b0) begin
+      hd_q <= job_q[slot_next(job_rd_q)];
+    end else if (alloc_seg && (job_cnt_q == 2'd0 || (r_last && job_cnt_q == 2'd1))) begin
+      hd_q <= seg_job;
+    end else if (r_fire && !r_last) begin
+      hd_q <= job_at(hd_q, BeatCntW'(1));
     end
     if (ev_build) begin
       hs_slot_q    <= ev_slot_q;
@@ -686,10 +717,10 @@ module txoe_tx_engine
   end
 
   logic [FbAddrW-1:0] fb_waddr, fb_raddr;
-  assign fb_waddr = FbAddrW'(32'(job.slot) * SlotWords + 32'(fw));
+  assign fb_waddr = hd_q.waddr;
   assign fb_raddr = FbAddrW'(32'(rd_slot_q) * SlotWords + 32'(rd_w_q));
   always_ff @(posedge clk) begin
-    if (r_fire && fw >= 0) begin
+    if (r_fire && hd_q.fw >= 0) begin
       fbuf[fb_waddr] <= fw_data;
     end
     if (rd_issue) begin
@@ -741,6 +772,9 @@ module txoe_tx_engine
         else $error("a completion pushed for no request in flight (instance %m)");
       NoAllocWithoutSlot_A: assert (!(allocs != 2'd0 && free_q == 2'd0))
         else $error("slot allocated while none is free (instance %m)");
+      HeadJob_A: assert (job_cnt_q == '0 ? rk_q == '0 : hd_q == job_at(job, rk_q))
+        else $error("the head job's registers differ from job %0d at beat %0d (instance %m)",
+                    job_rd_q, rk_q);
       CtxReadConn_A: assert (fe_q != FeCheck || ctx_rd_idx_prev_q == desc.conn[ConnW-1:0])
         else $error("CHECK reads context %0d for connection %0d (instance %m)",
                     ctx_rd_idx_prev_q, desc.conn);
@@ -812,7 +846,7 @@ module txoe_tx_engine
     return SlotW'((base + k) % NumSlots);
   endfunction
   int unsigned fv_used;
-  logic        fv_slots_ok, fv_jobs_ok, fv_lens_ok;
+  logic        fv_slots_ok, fv_jobs_ok, fv_lens_ok, fv_beats_ok;
   always_comb begin
     fv_used     = NumSlots - 32'(free_q);
     fv_slots_ok = 32'(free_q) <= NumSlots && 32'(tx_slot_q) < NumSlots
@@ -827,6 +861,7 @@ module txoe_tx_engine
                  || s_ready_q[ev_slot_q]))
       fv_slots_ok = 1'b0;
     fv_lens_ok = !(ev_q && ev_len_q > eff_mss_q);
+    fv_beats_ok = 1'b1;
     fv_jobs_ok = 32'(job_rd_q) < NumSlots && 32'(job_wr_q) < NumSlots
                  && job_wr_q == fv_slot(32'(job_rd_q), 32'(job_cnt_q));
     for (int k = 0; k < NumSlots; k++) begin
@@ -836,6 +871,7 @@ module txoe_tx_engine
             || s_ready_q[job_q[fv_slot(32'(job_rd_q), k)].slot])
           fv_jobs_ok = 1'b0;
         if (job_q[fv_slot(32'(job_rd_q), k)].len > eff_mss_q) fv_lens_ok = 1'b0;
+        if (job_q[fv_slot(32'(job_rd_q), k)].beats == '0) fv_beats_ok = 1'b0;
       end
     end
   end
@@ -845,6 +881,10 @@ module txoe_tx_engine
       tx_inv_slots: assert (fv_slots_ok && fv_jobs_ok);
       tx_inv_check: assert (fe_q != FeCheck || (job_cnt_q == '0 && !ev_q));
       tx_inv_ok:    assert ((fe_q != FeRun && job_cnt_q == '0 && !ev_q) || fv_ok_q);
+      // The head job's registers: the queued head job advanced by its beats so far, fewer
+      // than its beats; every queued job has a beat.
+      tx_inv_head:  assert ((job_cnt_q == '0 ? rk_q == '0 : hd_q == job_at(job, rk_q) && rk_q < job.beats)
+                            && fv_beats_ok);
       tx_inv_err:   assert (fv_rerr_q == (req_err_q || job_err_q) && (!job_err_q || job_cnt_q != '0));
       // The output FIFO: write pointer = read pointer + count, a word in flight only with
       // room for it, so that a push never lands on the word at the head.
