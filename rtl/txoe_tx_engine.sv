@@ -371,20 +371,32 @@ module txoe_tx_engine
 
   logic rd_skip, rd_issue, rd_slot_done, tx_consume, pop, frame_done, slot_free;
   logic rd_ready;
+
+  // The slots' ready, kind and completion flags after this cycle's writes (a failed
+  // request's CHECK, a segment's allocation, an event, the transmit slot freed; a later
+  // one wins), and those of the transmit slot in registers of their own (tx_*_q, checked
+  // by TxSlot_A), so that the stream's valid and the completion push are a gate or two
+  // from flip-flops and tready, not behind a multiplexer of the three slots.
+  logic             s_ready_d  [NumSlots];
+  slot_kind_e       s_kind_d   [NumSlots];
+  logic             s_cpl_en_d [NumSlots];
+  logic [SlotW-1:0] tx_slot_d;
+  logic             tx_ready_q, tx_cpl_en_q;
+  slot_kind_e       tx_kind_q;
   assign rd_ready     = s_ready_q[rd_slot_q] && !s_read_q[rd_slot_q];
   assign rd_skip      = rd_ready && s_kind_q[rd_slot_q] != SlotFrame;
   assign rd_issue     = rd_ready && s_kind_q[rd_slot_q] == SlotFrame
                         && (32'(of_count_q) + 32'(infl_q) < 32'(OfifoDepth));
   assign rd_slot_done = rd_issue && rd_w_q + 1'b1 == s_nw_q[rd_slot_q];
-  assign tx_consume   = s_ready_q[tx_slot_q] && s_kind_q[tx_slot_q] != SlotFrame;
-  assign m_axis_tx_tvalid = of_count_q != '0 && s_ready_q[tx_slot_q]
-                            && s_kind_q[tx_slot_q] == SlotFrame;
+  assign tx_consume   = tx_ready_q && tx_kind_q != SlotFrame;
+  assign m_axis_tx_tvalid = of_count_q != '0 && tx_ready_q && tx_kind_q == SlotFrame;
   assign m_axis_tx_tdata  = of_data_q[of_rd_q];
   assign m_axis_tx_tkeep  = of_keep_q[of_rd_q];
   assign m_axis_tx_tlast  = of_last_q[of_rd_q];
   assign pop        = m_axis_tx_tvalid && m_axis_tx_tready;
   assign frame_done = pop && m_axis_tx_tlast;
   assign slot_free  = tx_consume || frame_done;
+  assign tx_slot_d  = slot_free ? slot_next(tx_slot_q) : tx_slot_q;
 
   logic [DataW-1:0] push_src, push_data;
   logic [Bw-1:0]    push_keep;
@@ -415,8 +427,30 @@ module txoe_tx_engine
   assign fe_start  = fe_q == FeIdle && enable_i && !halted_i && fetch_idx_q != tx_tail_i
                      && 32'(cplq_count_i) + 32'(inflight_q) - 32'(cpl_push_q) < 32'(CplqDepth);
   assign check_act = fe_q == FeCheck && free_q != 2'd0;
-  assign cpl_push  = (tx_consume && s_kind_q[tx_slot_q] == SlotCplOnly)
-                     || (frame_done && s_cpl_en_q[tx_slot_q]);
+  assign cpl_push  = (tx_consume && tx_kind_q == SlotCplOnly) || (frame_done && tx_cpl_en_q);
+
+  always_comb begin
+    for (int s = 0; s < NumSlots; s++) begin
+      s_ready_d[s]  = s_ready_q[s];
+      s_kind_d[s]   = s_kind_q[s];
+      s_cpl_en_d[s] = s_cpl_en_q[s];
+    end
+    if (check_act && check_status != StOk) begin
+      s_ready_d[alloc_q]  = 1'b1;
+      s_kind_d[alloc_q]   = SlotCplOnly;
+      s_cpl_en_d[alloc_q] = 1'b1;
+    end
+    if (alloc_seg) s_ready_d[alloc_q] = 1'b0;
+    if (ev_q) begin
+      s_ready_d[ev_slot_q] = 1'b1;
+      unique case (ev_kind_q)
+        EvOk:     begin s_kind_d[ev_slot_q] = SlotFrame;   s_cpl_en_d[ev_slot_q] = ev_last_q; end
+        EvDmaErr: begin s_kind_d[ev_slot_q] = SlotCplOnly; s_cpl_en_d[ev_slot_q] = 1'b1;      end
+        default:  begin s_kind_d[ev_slot_q] = SlotVoid;    s_cpl_en_d[ev_slot_q] = 1'b0;      end
+      endcase
+    end
+    if (slot_free) s_ready_d[tx_slot_q] = 1'b0;
+  end
 
   // The context read port has a cycle of latency (txoe_csr): it is addressed with the
   // connection the descriptor register holds in the next cycle, so that ctx_rd_words_i
@@ -460,6 +494,9 @@ module txoe_tx_engine
       alloc_q     <= '0;
       rd_slot_q   <= '0;
       tx_slot_q   <= '0;
+      tx_ready_q  <= 1'b0;
+      tx_kind_q   <= SlotVoid;
+      tx_cpl_en_q <= 1'b0;
       free_q      <= 2'(NumSlots);
       for (int s = 0; s < NumSlots; s++) begin
         s_ready_q[s]  <= 1'b0;
@@ -541,10 +578,7 @@ module txoe_tx_engine
           s_cpl_q[alloc_q] <= '{cookie: desc.cookie, bytes: 32'd0, segments: 16'd0,
                                 status: check_status, immediate: desc.flags[FlagImm]};
           if (check_status != StOk) begin
-            s_ready_q[alloc_q]  <= 1'b1;
             s_read_q[alloc_q]   <= 1'b0;
-            s_kind_q[alloc_q]   <= SlotCplOnly;
-            s_cpl_en_q[alloc_q] <= 1'b1;
             fetch_idx_q <= (fetch_idx_q + 1'b1) & ring_mask(tx_log2_i);
           end
         end
@@ -558,7 +592,6 @@ module txoe_tx_engine
       if (alloc_seg) begin
         job_q[job_wr_q]    <= seg_job;
         job_wr_q           <= slot_next(job_wr_q);
-        s_ready_q[alloc_q] <= 1'b0;
         s_read_q[alloc_q]  <= 1'b0;
         ar_active_q        <= 1'b1;
         ar_addr_q          <= {seg_addr[63:LaneW], {LaneW{1'b0}}};
@@ -617,14 +650,11 @@ module txoe_tx_engine
         ev_last_q <= hd_q.last;
       end
       if (ev_q) begin
-        s_ready_q[ev_slot_q] <= 1'b1;
         unique case (ev_kind_q)
           EvOk: begin
-            s_kind_q[ev_slot_q]      <= SlotFrame;
             s_hdr_len_q[ev_slot_q]   <= hdr_len_q;
             s_frame_len_q[ev_slot_q] <= 14'(hdr_len_q) + ev_len_q[13:0];
             s_nw_q[ev_slot_q]        <= WordW'((32'(hdr_len_q) + 32'(ev_len_q) + Bw - 1) >> LaneW);
-            s_cpl_en_q[ev_slot_q]    <= ev_last_q;
             s_cpl_q[ev_slot_q]       <= '{cookie: desc.cookie, bytes: 32'(done_q) + 32'(ev_len_q),
                                           segments: segs_q + 16'd1, status: StOk,
                                           immediate: desc.flags[FlagImm]};
@@ -633,15 +663,10 @@ module txoe_tx_engine
             segs_q <= segs_q + 16'd1;
           end
           EvDmaErr: begin
-            s_kind_q[ev_slot_q]   <= SlotCplOnly;
-            s_cpl_en_q[ev_slot_q] <= 1'b1;
             s_cpl_q[ev_slot_q]    <= '{cookie: desc.cookie, bytes: 32'(done_q), segments: segs_q,
                                        status: StDmaError, immediate: desc.flags[FlagImm]};
           end
-          default: begin
-            s_kind_q[ev_slot_q]   <= SlotVoid;
-            s_cpl_en_q[ev_slot_q] <= 1'b0;
-          end
+          default: ;
         endcase
       end
 
@@ -664,10 +689,15 @@ module txoe_tx_engine
       if (infl_q) of_wr_q <= of_wr_q + 1'b1;
       if (pop)    of_rd_q <= of_rd_q + 1'b1;
       of_count_q <= of_count_q + (OfAddrW+1)'(infl_q) - (OfAddrW+1)'(pop);
-      if (slot_free) begin
-        s_ready_q[tx_slot_q] <= 1'b0;
-        tx_slot_q <= slot_next(tx_slot_q);
+      for (int s = 0; s < NumSlots; s++) begin
+        s_ready_q[s]  <= s_ready_d[s];
+        s_kind_q[s]   <= s_kind_d[s];
+        s_cpl_en_q[s] <= s_cpl_en_d[s];
       end
+      tx_slot_q   <= tx_slot_d;
+      tx_ready_q  <= s_ready_d[tx_slot_d];
+      tx_kind_q   <= s_kind_d[tx_slot_d];
+      tx_cpl_en_q <= s_cpl_en_d[tx_slot_d];
     end
   end
 
@@ -772,6 +802,9 @@ module txoe_tx_engine
         else $error("a completion pushed for no request in flight (instance %m)");
       NoAllocWithoutSlot_A: assert (!(allocs != 2'd0 && free_q == 2'd0))
         else $error("slot allocated while none is free (instance %m)");
+      TxSlot_A: assert (tx_ready_q == s_ready_q[tx_slot_q] && tx_kind_q == s_kind_q[tx_slot_q]
+                        && tx_cpl_en_q == s_cpl_en_q[tx_slot_q])
+        else $error("the transmit slot's registers differ from slot %0d (instance %m)", tx_slot_q);
       HeadJob_A: assert (job_cnt_q == '0 ? rk_q == '0 : hd_q == job_at(job, rk_q))
         else $error("the head job's registers differ from job %0d at beat %0d (instance %m)",
                     job_rd_q, rk_q);
@@ -881,6 +914,9 @@ module txoe_tx_engine
       tx_inv_slots: assert (fv_slots_ok && fv_jobs_ok);
       tx_inv_check: assert (fe_q != FeCheck || (job_cnt_q == '0 && !ev_q));
       tx_inv_ok:    assert ((fe_q != FeRun && job_cnt_q == '0 && !ev_q) || fv_ok_q);
+      // The transmit slot's registers: its ready, kind and completion flags.
+      tx_inv_txslot: assert (tx_ready_q == s_ready_q[tx_slot_q] && tx_kind_q == s_kind_q[tx_slot_q]
+                             && tx_cpl_en_q == s_cpl_en_q[tx_slot_q]);
       // The head job's registers: the queued head job advanced by its beats so far, fewer
       // than its beats; every queued job has a beat.
       tx_inv_head:  assert ((job_cnt_q == '0 ? rk_q == '0 : hd_q == job_at(job, rk_q) && rk_q < job.beats)
