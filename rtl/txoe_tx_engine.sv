@@ -197,6 +197,8 @@ module txoe_tx_engine
   slot_kind_e               s_kind_q      [NumSlots];
   logic [HdrMaxBytes*8-1:0] s_hdr_q       [NumSlots];
   logic [6:0]               s_hdr_len_q   [NumSlots];
+  logic [6:0]               s_ck_at_q     [NumSlots];   // the TCP checksum's first byte
+  logic [15:0]              s_tcp_csum_q  [NumSlots];   // the TCP checksum
   logic [13:0]              s_frame_len_q [NumSlots];
   logic [WordW-1:0]         s_nw_q        [NumSlots];
   logic [DataW-1:0]         s_tail_q      [NumSlots];
@@ -327,7 +329,7 @@ module txoe_tx_engine
   logic [SlotW-1:0]         hs_slot_q;
   logic [HdrMaxBytes*8-1:0] hs_hdr_q;
   logic [31:0]              hs_ip_sum_q, hs_tcp_sum_q;
-  logic [6:0]               hs_ip_at_q, hs_tcp_at_q;      // first byte of each checksum
+  logic [6:0]               hs_ip_at_q;                   // first byte of the IPv4 checksum
   logic [15:0]              hs_ip_csum, hs_tcp_csum;
   logic [HdrMaxBytes*8-1:0] hs_hdr;
   logic [6:0]               ev_l3_at;
@@ -340,8 +342,6 @@ module txoe_tx_engine
       hs_hdr[32'(hs_ip_at_q) * 8 +: 8]      = hs_ip_csum[15:8];
       hs_hdr[32'(hs_ip_at_q) * 8 + 8 +: 8]  = hs_ip_csum[7:0];
     end
-    hs_hdr[32'(hs_tcp_at_q) * 8 +: 8]     = hs_tcp_csum[15:8];
-    hs_hdr[32'(hs_tcp_at_q) * 8 + 8 +: 8] = hs_tcp_csum[7:0];
   end
 
   txoe_hdr_build u_hdr_build (
@@ -398,17 +398,30 @@ module txoe_tx_engine
   assign slot_free  = tx_consume || frame_done;
   assign tx_slot_d  = slot_free ? slot_next(tx_slot_q) : tx_slot_q;
 
+  // The TCP checksum is not written into the slot's header (its bytes there stay zero)
+  // but beside it (s_tcp_csum_q, in the same cycle), and put in place as the word holding
+  // it is assembled, at the lane found when the word is read (infl_ck_q: its high byte;
+  // the low byte is on the next lane, the checksum's position being even): the header
+  // stage's second cycle then adds and folds into a 16-bit register instead of placing
+  // bytes anywhere in the 86-byte header.
   logic [DataW-1:0] push_src, push_data;
   logic [Bw-1:0]    push_keep;
   logic             push_last;
+  logic [Bw-1:0]    infl_ck_q;                           // the checksum's high byte's lane
+  logic [15:0]      push_ck;
   assign push_src = infl_tail_q ? s_tail_q[infl_slot_q] : fb_rdata_q;
+  assign push_ck  = s_tcp_csum_q[infl_slot_q];
   always_comb begin
     logic [31:0] pos;
     push_last = infl_w_q + 1'b1 == s_nw_q[infl_slot_q];
     for (int j = 0; j < Bw; j++) begin
       pos = 32'(infl_w_q) * 32'(Bw) + 32'(j);
       push_keep[j] = pos < 32'(s_frame_len_q[infl_slot_q]);
-      if (pos < 32'(s_hdr_len_q[infl_slot_q]))
+      if (infl_ck_q[j])
+        push_data[j*8 +: 8] = push_ck[15:8];
+      else if (j > 0 && infl_ck_q[(j + Bw - 1) % Bw])
+        push_data[j*8 +: 8] = push_ck[7:0];
+      else if (pos < 32'(s_hdr_len_q[infl_slot_q]))
         push_data[j*8 +: 8] = s_hdr_q[infl_slot_q][pos[6:0]*8 +: 8];
       else if (pos < 32'(s_frame_len_q[infl_slot_q]))
         push_data[j*8 +: 8] = push_src[j*8 +: 8];
@@ -535,6 +548,7 @@ module txoe_tx_engine
       rd_w_q      <= '0;
       infl_q      <= 1'b0;
       infl_tail_q <= 1'b0;
+      infl_ck_q   <= '0;
       infl_slot_q <= '0;
       infl_w_q    <= '0;
       of_wr_q     <= '0;
@@ -653,6 +667,7 @@ module txoe_tx_engine
         unique case (ev_kind_q)
           EvOk: begin
             s_hdr_len_q[ev_slot_q]   <= hdr_len_q;
+            s_ck_at_q[ev_slot_q]     <= hdr_len_q - 7'd4;   // TCP header: checksum at 16 of 20
             s_frame_len_q[ev_slot_q] <= 14'(hdr_len_q) + ev_len_q[13:0];
             s_nw_q[ev_slot_q]        <= WordW'((32'(hdr_len_q) + 32'(ev_len_q) + Bw - 1) >> LaneW);
             s_cpl_q[ev_slot_q]       <= '{cookie: desc.cookie, bytes: 32'(done_q) + 32'(ev_len_q),
@@ -685,6 +700,10 @@ module txoe_tx_engine
         infl_slot_q <= rd_slot_q;
         infl_w_q    <= rd_w_q;
         infl_tail_q <= rd_w_q == s_tail_w_q[rd_slot_q];
+        for (int j = 0; j < Bw; j++) begin
+          infl_ck_q[j] <= rd_w_q == WordW'(s_ck_at_q[rd_slot_q][6:LaneW])
+                          && s_ck_at_q[rd_slot_q][LaneW-1:0] == LaneW'(j);
+        end
       end
       if (infl_q) of_wr_q <= of_wr_q + 1'b1;
       if (pop)    of_rd_q <= of_rd_q + 1'b1;
@@ -732,9 +751,11 @@ module txoe_tx_engine
       hs_tcp_sum_q <= ctx_tcp_q + 32'(ev_len_q) + 32'(seq_q[31:16]) + 32'(seq_q[15:0])
                       + 32'(tcp_flags_of(ev_psh, ev_fin));
       hs_ip_at_q   <= ev_l3_at + 7'd10;
-      hs_tcp_at_q  <= ev_l3_at + (!ctx_q.ipv6 ? 7'd20 : ctx_q.frag_hdr ? 7'd48 : 7'd40) + 7'd16;
     end
-    if (hs_v_q) s_hdr_q[hs_slot_q] <= hs_hdr;
+    if (hs_v_q) begin
+      s_hdr_q[hs_slot_q]      <= hs_hdr;
+      s_tcp_csum_q[hs_slot_q] <= hs_tcp_csum;
+    end
   end
 
   // output FIFO storage and frame buffer: not reset
