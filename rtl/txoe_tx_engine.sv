@@ -179,11 +179,26 @@ module txoe_tx_engine
   assign mtu_mss      = mtu_i - l3l4_len;
   assign eff_mss      = (ctx_now.mss < mtu_mss) ? ctx_now.mss : mtu_mss;
 
+  // The descriptor's own checks, in status priority order: reserved bits, zero length,
+  // too long, connection out of range. They are worked out on the descriptor register's
+  // next value whenever a beat of it arrives (desc_bad_q, checked against desc by
+  // DescChecks_A), so that CHECK starts from flip-flops; the context's two checks are
+  // made in CHECK, from the context read port's registers.
+  function automatic logic [3:0] desc_checks(input logic [63:0] rsvd, input logic [15:0] flags,
+                                             input logic [15:0] conn, input logic [31:0] len);
+    return {conn >= 16'(NumConn), len > 32'(MaxSendLen), len == 32'd0,
+            (flags & ~16'h0007) != 16'd0 || rsvd != 64'd0};
+  endfunction
+  logic [255:0] desc_raw_d;                              // desc_raw_q after this cycle's beat
+  desc_t        desc_d;
+  assign desc_d = desc_t'(desc_raw_d);
+  logic [3:0]   desc_bad_q;                              // desc_checks(desc)
+
   always_comb begin
-    if ((desc.flags & ~16'h0007) != 16'd0 || desc.rsvd != 64'd0) check_status = StReservedBits;
-    else if (desc.len == 32'd0)                        check_status = StBadLength;
-    else if (desc.len > 32'(MaxSendLen))               check_status = StTooLong;
-    else if (desc.conn >= 16'(NumConn))                check_status = StBadConn;
+    if (desc_bad_q[0])                                 check_status = StReservedBits;
+    else if (desc_bad_q[1])                            check_status = StBadLength;
+    else if (desc_bad_q[2])                            check_status = StTooLong;
+    else if (desc_bad_q[3])                            check_status = StBadConn;
     else if (!ctx_now.valid)                           check_status = StInvalidCtx;
     else if (ctx_now.mss < 16'(MinMss))                check_status = StMssTooSmall;
     else                                               check_status = StOk;
@@ -472,6 +487,11 @@ module txoe_tx_engine
   // is read from the beat itself while the descriptor is awaited.
   desc_t desc_beat;                         // the descriptor of a one-beat burst (its beat)
   assign desc_beat    = desc_t'(rdata_pad[32'(fetch_idx_q) * 256 % DataW +: 256]);
+  always_comb begin
+    desc_raw_d = desc_raw_q;
+    if (Bw >= DescBytes) desc_raw_d = desc_beat;
+    else                 desc_raw_d[32'(dbeat_q) * DescChunk +: DescChunk] = rdata_pad[DescChunk-1:0];
+  end
   assign ctx_rd_idx_o = (DescBeats == 1 && fe_q == FeDescR) ? desc_beat.conn[ConnW-1:0]
                                                              : desc.conn[ConnW-1:0];
 
@@ -497,6 +517,7 @@ module txoe_tx_engine
       fe_q        <= FeIdle;
       fetch_idx_q <= '0;
       desc_raw_q  <= '0;
+      desc_bad_q  <= desc_checks(64'd0, 16'd0, 16'd0, 32'd0);
       dbeat_q     <= '0;
       rerr_q      <= 1'b0;
       ctx_q       <= '0;
@@ -566,11 +587,8 @@ module txoe_tx_engine
           rerr_q  <= 1'b0;
         end
         FeDescR: if (desc_fire) begin
-          if (Bw >= DescBytes) begin
-            desc_raw_q <= desc_beat;
-          end else begin
-            desc_raw_q[32'(dbeat_q) * DescChunk +: DescChunk] <= rdata_pad[DescChunk-1:0];
-          end
+          desc_raw_q <= desc_raw_d;
+          desc_bad_q <= desc_checks(desc_d.rsvd, desc_d.flags, desc_d.conn, desc_d.len);
           dbeat_q <= dbeat_q + 3'd1;
           rerr_q  <= rerr_q || beat_err;
         end
@@ -805,7 +823,8 @@ module txoe_tx_engine
   // the pairs' upper halves are the shifted-out remainders; below 256 bits desc_beat is
   // not a descriptor and only feeds ctx_rd_idx_o's unused arm
   logic unused_ok;
-  assign unused_ok = ^{pair[2*DataW-1:DataW], tail_pair[2*DataW-1:DataW], desc_beat};
+  assign unused_ok = ^{pair[2*DataW-1:DataW], tail_pair[2*DataW-1:DataW], desc_beat,
+                      desc_d.cookie, desc_d.buf_addr};   // desc_d: for its checks only
 
   // Assertions //
 `ifndef SYNTHESIS
@@ -829,6 +848,8 @@ module txoe_tx_engine
       HeadJob_A: assert (job_cnt_q == '0 ? rk_q == '0 : hd_q == job_at(job, rk_q))
         else $error("the head job's registers differ from job %0d at beat %0d (instance %m)",
                     job_rd_q, rk_q);
+      DescChecks_A: assert (desc_bad_q == desc_checks(desc.rsvd, desc.flags, desc.conn, desc.len))
+        else $error("the descriptor's checks %b differ from its fields' (instance %m)", desc_bad_q);
       CtxReadConn_A: assert (fe_q != FeCheck || ctx_rd_idx_prev_q == desc.conn[ConnW-1:0])
         else $error("CHECK reads context %0d for connection %0d (instance %m)",
                     ctx_rd_idx_prev_q, desc.conn);
@@ -942,6 +963,8 @@ module txoe_tx_engine
       // than its beats; every queued job has a beat.
       tx_inv_head:  assert ((job_cnt_q == '0 ? rk_q == '0 : hd_q == job_at(job, rk_q) && rk_q < job.beats)
                             && fv_beats_ok);
+      // The descriptor's checks: those of the descriptor register.
+      tx_inv_desc:  assert (desc_bad_q == desc_checks(desc.rsvd, desc.flags, desc.conn, desc.len));
       tx_inv_err:   assert (fv_rerr_q == (req_err_q || job_err_q) && (!job_err_q || job_cnt_q != '0));
       // The output FIFO: write pointer = read pointer + count, a word in flight only with
       // room for it, so that a push never lands on the word at the head.
