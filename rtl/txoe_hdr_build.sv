@@ -2,8 +2,9 @@
 // 802.1Q tag, IPv4 (DF always set, no options) or IPv6 (optional fragment header with
 // offset 0 and M = 0), and TCP without options. The two checksums come in finished: the
 // TX engine sums them over two cycles (txoe_pkg's ctx_ip_sum/ctx_tcp_sum, then the
-// segment's fields and its payload) and places them one cycle after the rest of the
-// header (docs/microarchitecture.md, "Header stage").
+// segment's fields and its payload), places the IPv4 one one cycle after the rest of the
+// header and keeps the TCP one beside the header until the stream output assembles its
+// word (docs/microarchitecture.md, "Header stage").
 `resetall
 `timescale 1ns / 1ps
 `default_nettype none
