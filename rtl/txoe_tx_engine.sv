@@ -229,6 +229,7 @@ module txoe_tx_engine
   logic [63:0]          ar_addr_q;
   logic [BeatCntW-1:0]  ar_beats_q;
   logic [16:0]          ar_done_q;                       // payload bytes given to segments
+  logic [15:0]          left_q;                          // and those not yet: len - ar_done_q
 
   job_t                 job_q [NumSlots];
   logic [SlotW-1:0]     job_wr_q, job_rd_q;
@@ -243,9 +244,9 @@ module txoe_tx_engine
   logic                 alloc_seg;
   logic signed [WordIdxW-1:0] seg_d, seg_fw;
   logic signed [RelW-1:0]     seg_base;
-  logic [13:0]          seg_frame_len;
+  logic signed [RelW-1:0]     seg_lo;                  // hdr_len relative to the first word
   job_t                 seg_job;                         // the job alloc_seg queues
-  assign left      = desc.len[15:0] - ar_done_q[15:0];
+  assign left      = left_q;                           // in RUN (LeftBytes_A)
   assign seg_len   = (left < eff_mss_q) ? left : eff_mss_q;
   assign seg_addr  = desc.buf_addr + 64'(ar_done_q);
   assign seg_off   = seg_addr[LaneW-1:0];
@@ -253,11 +254,11 @@ module txoe_tx_engine
   assign seg_d     = WordIdxW'(hdr_len_q) - WordIdxW'(seg_off);
   assign seg_fw    = seg_d >>> LaneW;                    // floor((hdr_len - off) / Bw)
   assign seg_base  = RelW'(seg_fw) <<< LaneW;            // its first frame position
-  assign seg_frame_len = 14'(hdr_len_q) + seg_len[13:0];
+  assign seg_lo    = $signed(RelW'(14'(hdr_len_q))) - seg_base;
   assign seg_job   = '{slot: alloc_q, sh: seg_d[LaneW-1:0], fw: seg_fw,
                        waddr: FbAddrW'(32'(alloc_q) * SlotWords + 32'(seg_fw)),
-                       lo: $signed(RelW'(14'(hdr_len_q))) - seg_base,
-                       hi: $signed(RelW'(seg_frame_len)) - seg_base,
+                       lo: seg_lo,
+                       hi: seg_lo + $signed(RelW'(seg_len[13:0])),
                        beats: seg_beats, len: seg_len, last: seg_len == left};
   assign alloc_seg = fe_q == FeRun && !ar_active_q && !ar_stop_q && !req_err_q && free_q != 2'd0;
 
@@ -544,6 +545,7 @@ module txoe_tx_engine
       page_beats_q <= 13'(4096 / Bw);
       ar_beats_q  <= '0;
       ar_done_q   <= '0;
+      left_q      <= '0;
       job_wr_q    <= '0;
       job_rd_q    <= '0;
       job_cnt_q   <= '0;
@@ -598,6 +600,7 @@ module txoe_tx_engine
           hdr_len_q <= hdr_len_now;
           ar_stop_q <= 1'b0;
           ar_done_q <= '0;
+          left_q    <= desc.len[15:0];
           req_err_q <= 1'b0;
           seq_q     <= ctx_now.snd_nxt;
           done_q    <= '0;
@@ -630,6 +633,7 @@ module txoe_tx_engine
         page_beats_q       <= seg_page_beats;
         ar_beats_q         <= seg_beats;
         ar_done_q          <= ar_done_q + 17'(seg_len);
+        left_q             <= left_q - seg_len;
         if (seg_len == left) ar_stop_q <= 1'b1;
       end else if (ar_active_q && m_axi_arready) begin
         ar_addr_q  <= ar_addr_q + 64'(32'(burst_beats) * Bw);
@@ -848,6 +852,9 @@ module txoe_tx_engine
       HeadJob_A: assert (job_cnt_q == '0 ? rk_q == '0 : hd_q == job_at(job, rk_q))
         else $error("the head job's registers differ from job %0d at beat %0d (instance %m)",
                     job_rd_q, rk_q);
+      LeftBytes_A: assert (fe_q != FeRun || left_q == desc.len[15:0] - ar_done_q[15:0])
+        else $error("%0d bytes left to allocate, %0d - %0d by the descriptor (instance %m)",
+                    left_q, desc.len[15:0], ar_done_q[15:0]);
       DescChecks_A: assert (desc_bad_q == desc_checks(desc.rsvd, desc.flags, desc.conn, desc.len))
         else $error("the descriptor's checks %b differ from its fields' (instance %m)", desc_bad_q);
       CtxReadConn_A: assert (fe_q != FeCheck || ctx_rd_idx_prev_q == desc.conn[ConnW-1:0])
@@ -964,6 +971,8 @@ module txoe_tx_engine
       tx_inv_head:  assert ((job_cnt_q == '0 ? rk_q == '0 : hd_q == job_at(job, rk_q) && rk_q < job.beats)
                             && fv_beats_ok);
       // The descriptor's checks: those of the descriptor register.
+      // The bytes left to allocate in RUN: the descriptor's length less those allocated.
+      tx_inv_left:  assert (fe_q != FeRun || left_q == desc.len[15:0] - ar_done_q[15:0]);
       tx_inv_desc:  assert (desc_bad_q == desc_checks(desc.rsvd, desc.flags, desc.conn, desc.len));
       tx_inv_err:   assert (fv_rerr_q == (req_err_q || job_err_q) && (!job_err_q || job_cnt_q != '0));
       // The output FIFO: write pointer = read pointer + count, a word in flight only with
