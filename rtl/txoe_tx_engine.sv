@@ -830,6 +830,16 @@ module txoe_tx_engine
   assign unused_ok = ^{pair[2*DataW-1:DataW], tail_pair[2*DataW-1:DataW], desc_beat,
                       desc_d.cookie, desc_d.buf_addr};   // desc_d: for its checks only
 
+  // The registered copies the timing needs, against what they stand for: checked every
+  // cycle in simulation (the *_A assertions below) and proven as helper invariants of the
+  // engine's proof (tx_inv_*).
+  logic copy_txslot_ok, copy_head_ok, copy_left_ok, copy_desc_ok;
+  assign copy_txslot_ok = tx_ready_q == s_ready_q[tx_slot_q] && tx_kind_q == s_kind_q[tx_slot_q]
+                          && tx_cpl_en_q == s_cpl_en_q[tx_slot_q];
+  assign copy_head_ok   = job_cnt_q == '0 ? rk_q == '0 : hd_q == job_at(job, rk_q);
+  assign copy_left_ok   = fe_q != FeRun || left_q == desc.len[15:0] - ar_done_q[15:0];
+  assign copy_desc_ok   = desc_bad_q == desc_checks(desc.rsvd, desc.flags, desc.conn, desc.len);
+
   // Assertions //
 `ifndef SYNTHESIS
   logic [ConnW-1:0] ctx_rd_idx_prev_q;                 // the context the read port holds
@@ -846,16 +856,15 @@ module txoe_tx_engine
         else $error("a completion pushed for no request in flight (instance %m)");
       NoAllocWithoutSlot_A: assert (!(allocs != 2'd0 && free_q == 2'd0))
         else $error("slot allocated while none is free (instance %m)");
-      TxSlot_A: assert (tx_ready_q == s_ready_q[tx_slot_q] && tx_kind_q == s_kind_q[tx_slot_q]
-                        && tx_cpl_en_q == s_cpl_en_q[tx_slot_q])
+      TxSlot_A: assert (copy_txslot_ok)
         else $error("the transmit slot's registers differ from slot %0d (instance %m)", tx_slot_q);
-      HeadJob_A: assert (job_cnt_q == '0 ? rk_q == '0 : hd_q == job_at(job, rk_q))
+      HeadJob_A: assert (copy_head_ok)
         else $error("the head job's registers differ from job %0d at beat %0d (instance %m)",
                     job_rd_q, rk_q);
-      LeftBytes_A: assert (fe_q != FeRun || left_q == desc.len[15:0] - ar_done_q[15:0])
+      LeftBytes_A: assert (copy_left_ok)
         else $error("%0d bytes left to allocate, %0d - %0d by the descriptor (instance %m)",
                     left_q, desc.len[15:0], ar_done_q[15:0]);
-      DescChecks_A: assert (desc_bad_q == desc_checks(desc.rsvd, desc.flags, desc.conn, desc.len))
+      DescChecks_A: assert (copy_desc_ok)
         else $error("the descriptor's checks %b differ from its fields' (instance %m)", desc_bad_q);
       CtxReadConn_A: assert (fe_q != FeCheck || ctx_rd_idx_prev_q == desc.conn[ConnW-1:0])
         else $error("CHECK reads context %0d for connection %0d (instance %m)",
@@ -964,16 +973,14 @@ module txoe_tx_engine
       tx_inv_check: assert (fe_q != FeCheck || (job_cnt_q == '0 && !ev_q));
       tx_inv_ok:    assert ((fe_q != FeRun && job_cnt_q == '0 && !ev_q) || fv_ok_q);
       // The transmit slot's registers: its ready, kind and completion flags.
-      tx_inv_txslot: assert (tx_ready_q == s_ready_q[tx_slot_q] && tx_kind_q == s_kind_q[tx_slot_q]
-                             && tx_cpl_en_q == s_cpl_en_q[tx_slot_q]);
+      tx_inv_txslot: assert (copy_txslot_ok);
       // The head job's registers: the queued head job advanced by its beats so far, fewer
       // than its beats; every queued job has a beat.
-      tx_inv_head:  assert ((job_cnt_q == '0 ? rk_q == '0 : hd_q == job_at(job, rk_q) && rk_q < job.beats)
-                            && fv_beats_ok);
-      // The descriptor's checks: those of the descriptor register.
+      tx_inv_head:  assert (copy_head_ok && (job_cnt_q == '0 || rk_q < job.beats) && fv_beats_ok);
       // The bytes left to allocate in RUN: the descriptor's length less those allocated.
-      tx_inv_left:  assert (fe_q != FeRun || left_q == desc.len[15:0] - ar_done_q[15:0]);
-      tx_inv_desc:  assert (desc_bad_q == desc_checks(desc.rsvd, desc.flags, desc.conn, desc.len));
+      tx_inv_left:  assert (copy_left_ok);
+      // The descriptor's checks: those of the descriptor register.
+      tx_inv_desc:  assert (copy_desc_ok);
       tx_inv_err:   assert (fv_rerr_q == (req_err_q || job_err_q) && (!job_err_q || job_cnt_q != '0));
       // The output FIFO: write pointer = read pointer + count, a word in flight only with
       // room for it, so that a push never lands on the word at the head.
