@@ -212,7 +212,9 @@ module txoe_tx_engine
   slot_kind_e               s_kind_q      [NumSlots];
   logic [HdrMaxBytes*8-1:0] s_hdr_q       [NumSlots];
   logic [6:0]               s_hdr_len_q   [NumSlots];
-  logic [6:0]               s_ck_at_q     [NumSlots];   // the TCP checksum's first byte
+  logic [6:0]               s_ck_at_q     [NumSlots];   // the TCP checksum's first byte,
+                                                        // hdr_len - 4: kept so that the read
+                                                        // side finds its lane with no subtract
   logic [15:0]              s_tcp_csum_q  [NumSlots];   // the TCP checksum
   logic [13:0]              s_frame_len_q [NumSlots];
   logic [WordW-1:0]         s_nw_q        [NumSlots];
