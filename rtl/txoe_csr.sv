@@ -91,9 +91,9 @@ module txoe_csr
   logic              rd_pend_q;   // a read taken in the previous cycle: answered at this edge
   logic              rd_reg_q;    // its address, decoded: a register (in the first 256 bytes)
   logic [5:0]        rd_idx_q;    //   and its word index; or
-  logic              rd_ctx_q;    //   a context word: its connection and word number
-  logic [ConnW-1:0]  rd_conn_q;
-  logic [4:0]        rd_word_q;
+  logic              rd_ctx_q;    //   a context word: its connection, and whether the
+  logic [ConnW-1:0]  rd_conn_q;   //   word is snd_nxt (the others are read from the host
+  logic              rd_snd_q;    //   copy at the taking edge, below)
 
   logic        enable_q;
   logic [3:0]  err_q;
@@ -213,7 +213,7 @@ module txoe_csr
       rd_idx_q  <= raddr[7:2];
       rd_ctx_q  <= r_ctx;
       rd_conn_q <= r_conn;
-      rd_word_q <= r_word;
+      rd_snd_q  <= r_word == 5'(CtxWSndNxt);
     end
   end
 
@@ -227,13 +227,13 @@ module txoe_csr
   // until it is written, as the flip-flops did. snd_nxt, which the engine writes as well,
   // stays in flip-flops (snd_q).
   logic [31:0] ctx_eng_rd  [CtxWords];   // context ctx_rd_idx_i, as it is in this cycle
-  logic [31:0] ctx_host_rd [CtxWords];   // context rd_conn_q, as it is in this cycle
   logic [31:0] ctx_chk     [CtxWords];   // context ctx_rd_idx_q (the read port's check)
+  logic [NumConn-1:0] ctx_written [32];  // word w's written bits, per connection (0 past the last)
   for (genvar w = 0; w < CtxWords; w++) begin : g_ctx
     if (w == CtxWSndNxt) begin : g_snd
       assign ctx_eng_rd[w]  = snd_q[ctx_rd_idx_i];
-      assign ctx_host_rd[w] = snd_q[rd_conn_q];
       assign ctx_chk[w]     = snd_q[ctx_rd_idx_q];
+      assign ctx_written[w] = '1;
     end else begin : g_ram
       logic [31:0]        mem [NumConn];
       logic [NumConn-1:0] written_q;
@@ -247,16 +247,55 @@ module txoe_csr
         else if (we) written_q[wconn_q] <= 1'b1;
       end
       assign ctx_eng_rd[w]  = written_q[ctx_rd_idx_i] ? mem[ctx_rd_idx_i] : 32'd0;
-      assign ctx_host_rd[w] = written_q[rd_conn_q] ? mem[rd_conn_q] : 32'd0;
       assign ctx_chk[w]     = written_q[ctx_rd_idx_q] ? mem[ctx_rd_idx_q] : 32'd0;
+      assign ctx_written[w] = written_q;
     end
+  end
+  for (genvar w = CtxWords; w < 32; w++) begin : g_no_word
+    assign ctx_written[w] = '0;
+  end
+
+  // The host's reads of context words read a copy of the contexts but snd_nxt, kept for
+  // them alone: one memory of NumConn x 32 words addressed {connection, word}, written with
+  // the context memories above and read at the edge that takes the read (a registered
+  // read: one DP16KD on ECP5). The answer's cycle then starts from a register, where a
+  // read port per word, a connection number fanned out to all of them and a 19-to-1
+  // multiplexer stood. A write landing at that same edge is not in the memory's answer; it
+  // is taken from the pending write instead (host_hit_q, host_wd_q), and so is the written
+  // bit it sets: the word's written bits are taken at that edge too (host_wbits_q), and the
+  // connection's picked in the answer's cycle. snd_nxt is read from its flip-flops then.
+  logic [31:0] host_mem [NumConn * 32];
+  logic [31:0] host_rd_q;                // the read's word of context rd_conn_q, as the memory held it
+  logic        host_hit_q;               // the read's word was written at the edge that took it
+  logic [31:0] host_wd_q;                //   with this value
+  logic        host_we;
+  assign host_we = wr_pend_q && wctx_q && wword_q != 5'(CtxWSndNxt);
+  always_ff @(posedge clk) begin
+    if (host_we) host_mem[{wconn_q, wword_q}] <= wd_q;
+  end
+  always_ff @(posedge clk) begin
+    if (rd_fire) host_rd_q <= host_mem[{r_conn, r_word}];
+  end
+  logic [NumConn-1:0] host_wbits_q;      // the read word's written bits, per connection
+  always_ff @(posedge clk) begin
+    if (rd_fire) begin
+      host_hit_q   <= host_we && wconn_q == r_conn && wword_q == r_word;
+      host_wd_q    <= wd_q;
+      host_wbits_q <= ctx_written[r_word];
+    end
+  end
+  logic [31:0] ctx_host_word;            // the read's word of context rd_conn_q, as it is in this cycle
+  always_comb begin
+    if (rd_snd_q)                               ctx_host_word = snd_q[rd_conn_q];
+    else if (host_hit_q)                        ctx_host_word = host_wd_q;
+    else if (host_wbits_q[rd_conn_q])           ctx_host_word = host_rd_q;
+    else                                        ctx_host_word = 32'd0;
   end
 
   // ---------------------------------------------------------------- read mux
   // Every register is in the first 256 bytes, so a register read selects from a table of
-  // 64 words by the registered word index, and a context read from the 32-word table of
-  // the context's words by the registered word number: two multiplexer trees from
-  // registers, then the choice between them.
+  // 64 words by the registered word index, and a context read takes ctx_host_word (above):
+  // a multiplexer tree from registers and a few gates, then the choice between them.
   if (RegCntCloseRingEnd >= 16'h100 || CtxBase < 16'h100) begin : gen_bad_map
     $fatal(1, "Error: the register read table needs the registers below 0x100 and the contexts above (instance %m)");
   end
@@ -295,14 +334,8 @@ module txoe_csr
     reg_tab[RegCntCloseRingEnd[7:2]]   = cnt_close_q[ReasonRingEnd];
   end
 
-  logic [31:0] ctx_tab [32];             // word w of context rd_conn_q, 0 past the last
-  always_comb begin
-    ctx_tab = '{default: 32'd0};
-    for (int w = 0; w < CtxWords; w++) ctx_tab[w] = ctx_host_rd[w];
-  end
-
   logic [31:0] rd_value;
-  assign rd_value = rd_ctx_q ? ctx_tab[rd_word_q] : rd_reg_q ? reg_tab[rd_idx_q] : 32'd0;
+  assign rd_value = rd_ctx_q ? ctx_host_word : rd_reg_q ? reg_tab[rd_idx_q] : 32'd0;
 
   logic [3:0] err_set;
   logic [3:0] err_clr;

@@ -73,6 +73,7 @@ module txoe_tx_engine
   localparam int unsigned FbWords   = NumSlots * SlotWords;
   localparam int unsigned FbAddrW   = $clog2(FbWords);
   localparam int unsigned WordW     = $clog2(SlotWords) + 1; // word index within a slot
+  localparam int unsigned HdrWords  = (HdrMaxBytes + Bw - 1) / Bw;  // words a header spans
   localparam int unsigned SlotW     = 2;
   localparam int unsigned OfAddrW   = $clog2(OfifoDepth);
   localparam int unsigned BeatCntW  = 15;                  // beats of one segment
@@ -145,6 +146,14 @@ module txoe_tx_engine
       for (int i = 0; i < (Bw / 2) >> l; i++) t[i] = t[2*i] + t[2*i + 1];
     end
     return t[0];
+  endfunction
+
+  // Word `w` of a header (its bytes w*Bw.. on lanes 0..), zero past the header's last word.
+  function automatic logic [DataW-1:0] hdr_word(input logic [HdrMaxBytes*8-1:0] h,
+                                                input logic [WordW-1:0] w);
+    logic [HdrWords*DataW-1:0] padded;
+    padded = (HdrWords*DataW)'(h);
+    return (32'(w) < HdrWords) ? padded[32'(w) * DataW +: DataW] : '0;
   endfunction
 
   // ================================================================ front end
@@ -381,6 +390,7 @@ module txoe_tx_engine
   logic [SlotW-1:0]     infl_slot_q;
   logic [WordW-1:0]     infl_w_q;
   logic [DataW-1:0]     fb_rdata_q;
+  logic [DataW-1:0]     infl_hw_q;      // the slot's header word infl_w_q, read with the frame word
   logic [DataW-1:0]     of_data_q [OfifoDepth];
   logic [Bw-1:0]        of_keep_q [OfifoDepth];
   logic                 of_last_q [OfifoDepth];
@@ -440,7 +450,7 @@ module txoe_tx_engine
       else if (j > 0 && infl_ck_q[(j + Bw - 1) % Bw])
         push_data[j*8 +: 8] = push_ck[7:0];
       else if (pos < 32'(s_hdr_len_q[infl_slot_q]))
-        push_data[j*8 +: 8] = s_hdr_q[infl_slot_q][pos[6:0]*8 +: 8];
+        push_data[j*8 +: 8] = infl_hw_q[j*8 +: 8];
       else if (pos < 32'(s_frame_len_q[infl_slot_q]))
         push_data[j*8 +: 8] = push_src[j*8 +: 8];
       else
@@ -780,6 +790,14 @@ module txoe_tx_engine
       s_hdr_q[hs_slot_q]      <= hs_hdr;
       s_tcp_csum_q[hs_slot_q] <= hs_tcp_csum;
     end
+    // The header word goes with the frame word: read from the slot's header when the frame
+    // word is read, so the header memory's read is not on the output FIFO's path. The
+    // header is written at the edge after the event's cycle, when a slot's first word can
+    // already be read: the word is then taken from the header being written (HdrWord_A).
+    if (rd_issue) begin
+      infl_hw_q <= (hs_v_q && hs_slot_q == rd_slot_q) ? hdr_word(hs_hdr, rd_w_q)
+                                                      : hdr_word(s_hdr_q[rd_slot_q], rd_w_q);
+    end
   end
 
   // output FIFO storage and frame buffer: not reset
@@ -835,12 +853,13 @@ module txoe_tx_engine
   // The registered copies the timing needs, against what they stand for: checked every
   // cycle in simulation (the *_A assertions below) and proven as helper invariants of the
   // engine's proof (tx_inv_*).
-  logic copy_txslot_ok, copy_head_ok, copy_left_ok, copy_desc_ok;
+  logic copy_txslot_ok, copy_head_ok, copy_left_ok, copy_desc_ok, copy_hw_ok;
   assign copy_txslot_ok = tx_ready_q == s_ready_q[tx_slot_q] && tx_kind_q == s_kind_q[tx_slot_q]
                           && tx_cpl_en_q == s_cpl_en_q[tx_slot_q];
   assign copy_head_ok   = job_cnt_q == '0 ? rk_q == '0 : hd_q == job_at(job, rk_q);
   assign copy_left_ok   = fe_q != FeRun || left_q == desc.len[15:0] - ar_done_q[15:0];
   assign copy_desc_ok   = desc_bad_q == desc_checks(desc.rsvd, desc.flags, desc.conn, desc.len);
+  assign copy_hw_ok     = !infl_q || infl_hw_q == hdr_word(s_hdr_q[infl_slot_q], infl_w_q);
 
   // Assertions //
 `ifndef SYNTHESIS
@@ -868,6 +887,9 @@ module txoe_tx_engine
                     left_q, desc.len[15:0], ar_done_q[15:0]);
       DescChecks_A: assert (copy_desc_ok)
         else $error("the descriptor's checks %b differ from its fields' (instance %m)", desc_bad_q);
+      HdrWord_A: assert (copy_hw_ok)
+        else $error("header word %0d of slot %0d in flight differs from the slot's header (instance %m)",
+                    infl_w_q, infl_slot_q);
       CtxReadConn_A: assert (fe_q != FeCheck || ctx_rd_idx_prev_q == desc.conn[ConnW-1:0])
         else $error("CHECK reads context %0d for connection %0d (instance %m)",
                     ctx_rd_idx_prev_q, desc.conn);
@@ -983,6 +1005,10 @@ module txoe_tx_engine
       tx_inv_left:  assert (copy_left_ok);
       // The descriptor's checks: those of the descriptor register.
       tx_inv_desc:  assert (copy_desc_ok);
+      // The header word in flight: that of the slot's header, and a slot whose header is
+      // being written is read at its first word at most.
+      // The header word in flight: that of the slot's header.
+      tx_inv_hw:    assert (copy_hw_ok);
       tx_inv_err:   assert (fv_rerr_q == (req_err_q || job_err_q) && (!job_err_q || job_cnt_q != '0));
       // The output FIFO: write pointer = read pointer + count, a word in flight only with
       // room for it, so that a push never lands on the word at the head.

