@@ -111,6 +111,15 @@ module txoe_csr
   // The connection contexts (see "context storage" below): snd_nxt, which the engine
   // writes too, in flip-flops; the other words in distributed RAM, each with a written bit.
   logic [31:0] snd_q [NumConn];
+  // The engine's snd_nxt write, registered and applied to snd_q a cycle later, so that it
+  // reaches the 16 words' enables and inputs from flip-flops. Until then every reader of
+  // snd_nxt sees it through snd_now(): snd_q with this write on top.
+  logic              snd_wr_q;
+  logic [ConnW-1:0]  snd_wr_idx_q;
+  logic [31:0]       snd_wr_value_q;
+  function automatic logic [31:0] snd_now(input logic [ConnW-1:0] c);
+    return (snd_wr_q && snd_wr_idx_q == c) ? snd_wr_value_q : snd_q[c];
+  endfunction
   logic [ConnW-1:0] ctx_rd_idx_q;      // the context the engine's read port holds
 
   // ---------------------------------------------------------------- AXI4-Lite handshakes
@@ -231,8 +240,8 @@ module txoe_csr
   logic [NumConn-1:0] ctx_written [32];  // word w's written bits, per connection (0 past the last)
   for (genvar w = 0; w < CtxWords; w++) begin : g_ctx
     if (w == CtxWSndNxt) begin : g_snd
-      assign ctx_eng_rd[w]  = snd_q[ctx_rd_idx_i];
-      assign ctx_chk[w]     = snd_q[ctx_rd_idx_q];
+      assign ctx_eng_rd[w]  = snd_now(ctx_rd_idx_i);
+      assign ctx_chk[w]     = snd_now(ctx_rd_idx_q);
       assign ctx_written[w] = '1;
     end else begin : g_ram
       logic [31:0]        mem [NumConn];
@@ -286,7 +295,7 @@ module txoe_csr
   end
   logic [31:0] ctx_host_word;            // the read's word of context rd_conn_q, as it is in this cycle
   always_comb begin
-    if (rd_snd_q)                               ctx_host_word = snd_q[rd_conn_q];
+    if (rd_snd_q)                               ctx_host_word = snd_now(rd_conn_q);
     else if (host_hit_q)                        ctx_host_word = host_wd_q;
     else if (host_wbits_q[rd_conn_q])           ctx_host_word = host_rd_q;
     else                                        ctx_host_word = 32'd0;
@@ -436,11 +445,13 @@ module txoe_csr
       cq_log2_q   <= cq_log2_d;
       cq_mask_q   <= cq_mask_d;
       cq_head_q   <= cq_head_d;
+      // The engine's write lands a cycle late, from snd_wr_*_q (below), and before a host
+      // write of the same edge: the order in which they were made.
+      if (snd_wr_q) begin
+        snd_q[snd_wr_idx_q] <= snd_wr_value_q;
+      end
       if (wr_pend_q && wctx_q && wword_q == 5'(CtxWSndNxt)) begin
         snd_q[wconn_q] <= wd_q;
-      end
-      if (snd_wr_i) begin                       // the engine's write wins a same-cycle race
-        snd_q[snd_wr_idx_i] <= snd_wr_value_i;
       end
 
       err_q        <= (err_q & ~err_clr) | err_set;
@@ -485,7 +496,10 @@ module txoe_csr
   // starts from flip-flops instead of a 16-to-1 multiplexer of 608 bits.
   logic [CtxWords*32-1:0] ctx_rd_q;
   always_ff @(posedge clk) begin
-    ctx_rd_idx_q <= ctx_rd_idx_i;
+    ctx_rd_idx_q   <= ctx_rd_idx_i;
+    snd_wr_q       <= snd_wr_i && !rst;
+    snd_wr_idx_q   <= snd_wr_idx_i;
+    snd_wr_value_q <= snd_wr_value_i;
     if (rst) begin
       ctx_rd_q <= '0;
     end else begin
