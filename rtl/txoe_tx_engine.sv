@@ -322,6 +322,24 @@ module txoe_tx_engine
   assign bs_tail_hi = lanes_sum(bs_tail_q, bs_tail_lanes_q, 0);
   assign bs_tail_lo = lanes_sum(bs_tail_q, bs_tail_lanes_q, 1);
 
+  // Up to 256 bits the byte-sum trees' outputs are registered (bt_*) before the
+  // accumulators take them: a beat's sum reaches ev_*_q a cycle later, and the TCP
+  // checksum, which adds it, is computed a cycle later too (ck_*, below), still before its
+  // word is assembled: at the header's byte 50 or later, that word is not the first (the
+  // first is assembled two cycles after the event at the earliest, the next one three;
+  // CsumInTime_A). At 512 bits the checksum is in the first word: no stage.
+  localparam bit SumStage = DataW <= 256;
+  logic        bt_v_q, bt_last_q;
+  logic [15:0] bt_hi_q, bt_lo_q, bt_tail_hi_q, bt_tail_lo_q;
+  logic        sum_v, sum_last;                    // the beat sums the accumulators take
+  logic [15:0] sum_hi, sum_lo, sum_tail_hi, sum_tail_lo;
+  assign sum_v       = SumStage ? bt_v_q : bs_v_q;
+  assign sum_last    = SumStage ? bt_last_q : bs_last_q;
+  assign sum_hi      = SumStage ? bt_hi_q : bs_hi;
+  assign sum_lo      = SumStage ? bt_lo_q : bs_lo;
+  assign sum_tail_hi = SumStage ? bt_tail_hi_q : bs_tail_hi;
+  assign sum_tail_lo = SumStage ? bt_tail_lo_q : bs_tail_lo;
+
   // ================================================================ header stage
   logic                 ev_q;
   ev_kind_e             ev_kind_q;
@@ -362,7 +380,18 @@ module txoe_tx_engine
   logic [6:0]               ev_l3_at;
   assign ev_l3_at    = ctx_q.vlan_en ? 7'd18 : 7'd14;
   assign hs_ip_csum  = ~csum_fold(hs_ip_sum_q);
-  assign hs_tcp_csum = ~csum_fold(hs_tcp_sum_q + {ev_hi_q, 8'd0} + 32'(ev_lo_q));
+  // The TCP checksum's cycle: the header stage's second (hs_*), or with the payload-sum
+  // stage the one after it (ck_*_q), when ev_*_q holds the segment's payload sums.
+  logic             ck_v_q;
+  logic [SlotW-1:0] ck_slot_q;
+  logic [31:0]      ck_tcp_sum_q;
+  logic             ck_v;
+  logic [SlotW-1:0] ck_slot;
+  logic [31:0]      ck_tcp_sum;
+  assign ck_v        = SumStage ? ck_v_q : hs_v_q;
+  assign ck_slot     = SumStage ? ck_slot_q : hs_slot_q;
+  assign ck_tcp_sum  = SumStage ? ck_tcp_sum_q : hs_tcp_sum_q;
+  assign hs_tcp_csum = ~csum_fold(ck_tcp_sum + {ev_hi_q, 8'd0} + 32'(ev_lo_q));
   always_comb begin
     hs_hdr = hs_hdr_q;
     if (hs_v4_q) begin
@@ -569,6 +598,9 @@ module txoe_tx_engine
       job_err_q   <= 1'b0;
       bs_v_q      <= 1'b0;
       bs_last_q   <= 1'b0;
+      bt_v_q      <= 1'b0;
+      bt_last_q   <= 1'b0;
+      ck_v_q      <= 1'b0;
       hs_v_q      <= 1'b0;
       ev_q        <= 1'b0;
       ev_kind_q   <= EvOk;
@@ -677,17 +709,20 @@ module txoe_tx_engine
       end
       bs_v_q    <= r_fire;
       bs_last_q <= r_last;
-      if (bs_v_q) begin
-        if (bs_last_q) begin
-          ev_hi_q   <= psum_hi_q + 24'(bs_hi) + 24'(bs_tail_hi);
-          ev_lo_q   <= psum_lo_q + 24'(bs_lo) + 24'(bs_tail_lo);
+      bt_v_q    <= bs_v_q;
+      bt_last_q <= bs_last_q;
+      if (sum_v) begin
+        if (sum_last) begin
+          ev_hi_q   <= psum_hi_q + 24'(sum_hi) + 24'(sum_tail_hi);
+          ev_lo_q   <= psum_lo_q + 24'(sum_lo) + 24'(sum_tail_lo);
           psum_hi_q <= '0;
           psum_lo_q <= '0;
         end else begin
-          psum_hi_q <= psum_hi_q + 24'(bs_hi);
-          psum_lo_q <= psum_lo_q + 24'(bs_lo);
+          psum_hi_q <= psum_hi_q + 24'(sum_hi);
+          psum_lo_q <= psum_lo_q + 24'(sum_lo);
         end
       end
+      ck_v_q <= hs_v_q;
 
       // ---------------------------------------------------------- header stage
       ev_q <= r_last;
@@ -787,8 +822,18 @@ module txoe_tx_engine
       hs_ip_at_q   <= ev_l3_at + 7'd10;
     end
     if (hs_v_q) begin
-      s_hdr_q[hs_slot_q]      <= hs_hdr;
-      s_tcp_csum_q[hs_slot_q] <= hs_tcp_csum;
+      s_hdr_q[hs_slot_q] <= hs_hdr;
+      ck_slot_q          <= hs_slot_q;
+      ck_tcp_sum_q       <= hs_tcp_sum_q;
+    end
+    if (ck_v) s_tcp_csum_q[ck_slot] <= hs_tcp_csum;
+    if (bs_v_q) begin
+      bt_hi_q <= bs_hi;
+      bt_lo_q <= bs_lo;
+    end
+    if (bs_last_q) begin
+      bt_tail_hi_q <= bs_tail_hi;
+      bt_tail_lo_q <= bs_tail_lo;
     end
     // The header word goes with the frame word: read from the slot's header when the frame
     // word is read, so the header memory's read is not on the output FIFO's path. The
@@ -887,6 +932,10 @@ module txoe_tx_engine
                     left_q, desc.len[15:0], ar_done_q[15:0]);
       DescChecks_A: assert (copy_desc_ok)
         else $error("the descriptor's checks %b differ from its fields' (instance %m)", desc_bad_q);
+      CsumInTime_A: assert (!(infl_q && infl_ck_q != '0 && ck_v_q && SumStage && ck_slot_q == infl_slot_q)
+                            && !(infl_q && infl_ck_q != '0 && hs_v_q && hs_slot_q == infl_slot_q))
+        else $error("slot %0d's TCP checksum word assembled before its checksum (instance %m)",
+                    infl_slot_q);
       HdrWord_A: assert (copy_hw_ok)
         else $error("header word %0d of slot %0d in flight differs from the slot's header (instance %m)",
                     infl_w_q, infl_slot_q);
