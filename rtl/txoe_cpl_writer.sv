@@ -31,6 +31,7 @@ module txoe_cpl_writer
   input  wire                         push_i,
   input  wire  cpl_t                  cpl_i,
   output logic [$clog2(CplqDepth):0]  count_o,
+  output logic [4:0]                  retire_o,     // entries leaving the queue at this edge
 
   // AXI4 master write channels
   output logic                        m_axi_awvalid,
@@ -369,6 +370,7 @@ module txoe_cpl_writer
 
   // ---------------------------------------------------------------- outputs
   assign count_o         = n_q + CountW'(k_q);
+  assign retire_o        = b_ok ? k_q : 5'd0;
   assign m_axi_awvalid   = state_q == WrAw;
   assign m_axi_awaddr    = entry_addr & ~(64'(Bw) - 64'd1);
   assign m_axi_awlen     = {2'b00, nbeats - 6'd1};

@@ -253,6 +253,17 @@ package txoe_pkg;
                        c.dst_ip[31:0]});
   endfunction
 
+  // One address's eight words (the source's, or with `dst` the destination's), its upper
+  // six zero for IPv4: ctx_addr_sum in two halves, for a pipeline that adds them a cycle
+  // later.
+  function automatic logic [31:0] ctx_addr_half_sum(input ctx_t c, input logic dst);
+    logic [95:0]  up;
+    logic [127:0] a;
+    up = c.ipv6 ? 96'hFFFF_FFFF_FFFF_FFFF_FFFF_FFFF : 96'd0;
+    a  = dst ? c.dst_ip : c.src_ip;
+    return sum16_tree({128'd0, a[127:32] & up, a[31:0]});
+  endfunction
+
   // TCP: the pseudo-header's addresses and protocol with the 20 bytes of TCP header in the
   // TCP length, ports, ACK number, data offset, window; a segment adds its length, its
   // sequence number, its flags and its payload.

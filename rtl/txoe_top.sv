@@ -95,6 +95,7 @@ module txoe_top #(
   logic                     snd_wr;
   logic [31:0]              snd_wr_value;
   logic [$clog2(CplqDepth):0] cplq_count;
+  logic [4:0]                 cplq_retire;
   logic                     cpl_push;
   cpl_t                     cpl;
   logic                     err_desc_fetch, err_cpl_write, batch_done;
@@ -150,7 +151,8 @@ module txoe_top #(
     .ctx_rd_idx_o (ctx_rd_idx), .ctx_rd_words_i (ctx_rd_words),
     .snd_wr_o (snd_wr), .snd_wr_idx_o (snd_wr_idx), .snd_wr_value_o (snd_wr_value),
     .id4_i (id4), .id4_take_o (id4_take), .id6_i (id6), .id6_take_o (id6_take),
-    .cplq_count_i (cplq_count), .cpl_push_o (cpl_push), .cpl_o (cpl),
+    .cplq_count_i (cplq_count), .cplq_retire_i (cplq_retire), .cpl_push_o (cpl_push),
+    .cpl_o (cpl),
     .m_axi_arvalid, .m_axi_arready, .m_axi_araddr, .m_axi_arlen, .m_axi_arsize,
     .m_axi_arburst, .m_axi_rvalid, .m_axi_rready, .m_axi_rdata, .m_axi_rresp,
     .m_axis_tx_tvalid, .m_axis_tx_tready, .m_axis_tx_tdata, .m_axis_tx_tkeep,
@@ -164,7 +166,7 @@ module txoe_top #(
     .max_batch_i (max_batch), .timeout_i (timeout),
     .cq_mask_d_i (cq_mask_d), .cq_head_d_i (cq_head_d), .max_batch_d_i (max_batch_d),
     .timeout_d_i (timeout_d),
-    .push_i (cpl_push), .cpl_i (cpl), .count_o (cplq_count),
+    .push_i (cpl_push), .cpl_i (cpl), .count_o (cplq_count), .retire_o (cplq_retire),
     .m_axi_awvalid, .m_axi_awready, .m_axi_awaddr, .m_axi_awlen, .m_axi_awsize,
     .m_axi_awburst, .m_axi_wvalid, .m_axi_wready, .m_axi_wdata, .m_axi_wstrb,
     .m_axi_wlast, .m_axi_bvalid, .m_axi_bready, .m_axi_bresp,

@@ -36,7 +36,8 @@ module txoe_tx_engine
   output logic                        id6_take_o,
 
   // completion queue
-  input  wire  [$clog2(CplqDepth):0]  cplq_count_i,
+  input  wire  [$clog2(CplqDepth):0]  cplq_count_i,   // (for UsedCount_A only)
+  input  wire  [4:0]                  cplq_retire_i,  // entries leaving the queue at this edge
   output logic                        cpl_push_o,
   output cpl_t                        cpl_o,
 
@@ -170,6 +171,12 @@ module txoe_tx_engine
   // not wait for the stream output's handshake that decides the push.
   logic [CplCntW-1:0]   inflight_q;
   logic                 cpl_push_q;
+  // The completion queue's entries and the requests started whose completion is not
+  // queued: cplq_count_i + inflight_q - cpl_push_q, kept in a register of its own
+  // (UsedCount_A) so that starting a request does not wait for the queue's count, an add
+  // in the completion writer, and two more here. Only starting a request raises it and
+  // only a batch's write response lowers it (by the batch's entries).
+  logic [CplCntW-1:0]   used_q;
 
   desc_t desc;
   assign desc = desc_t'(desc_raw_q);
@@ -359,17 +366,21 @@ module txoe_tx_engine
   assign ev_fin   = ev_last_q && desc.flags[FlagFin];
   assign ev_psh   = ev_last_q && desc.flags[FlagPsh];
   assign seq_next = seq_q + 32'(ev_len_q) + 32'(ev_fin);
+  logic [WordW-1:0] ev_nw;                 // the segment's frame words
+  assign ev_nw    = WordW'((32'(hdr_len_q) + 32'(ev_len_q) + Bw - 1) >> LaneW);
 
   // The header is built in two cycles. In the event's cycle: every byte but the two
   // checksums (left zero), and the checksums' sums without the payload, from the
-  // context's share (ctx_ip_q, and ctx_tcp_q in two steps: summed in the two cycles
-  // after CHECK, at least one cycle before a request's first event) and the segment's
+  // context's share (ctx_ip_q, and ctx_tcp_q in three steps, the addresses' halves, the
+  // addresses and the rest, then their sum: in the three cycles after CHECK, by the
+  // request's first event at the earliest, CtxSumsCurrent_A) and the segment's
   // fields. In the next cycle (hs_*): the payload sum is added, both sums folded, and the
   // header with its checksums written into the slot. The slot is ready from the event's cycle on; the
   // stream output reads its header bytes two cycles after that at the earliest (a word
   // read in cycle t is assembled in t+1), so the checksums are there in time.
   logic [31:0]              ctx_ip_q, ctx_tcp_q;
   logic [31:0]              ctx_tcp_addr_q, ctx_tcp_rest_q;   // ctx_tcp_sum in two halves
+  logic [31:0]              ctx_src_sum_q, ctx_dst_sum_q;     // ctx_tcp_addr_q in two halves
   logic                     hs_v_q, hs_v4_q;
   logic [SlotW-1:0]         hs_slot_q;
   logic [HdrMaxBytes*8-1:0] hs_hdr_q;
@@ -440,11 +451,23 @@ module txoe_tx_engine
   logic [SlotW-1:0] tx_slot_d;
   logic             tx_ready_q, tx_cpl_en_q;
   slot_kind_e       tx_kind_q;
-  assign rd_ready     = s_ready_q[rd_slot_q] && !s_read_q[rd_slot_q];
-  assign rd_skip      = rd_ready && s_kind_q[rd_slot_q] != SlotFrame;
-  assign rd_issue     = rd_ready && s_kind_q[rd_slot_q] == SlotFrame
+  // The read slot's flags in registers of their own too (rd_*_q, from the slots' next
+  // flags, checked by ReadSlot_A): whether it is ready and not yet read, whether it holds
+  // a frame, and whether the word at rd_w_q is its last. The read side's decisions are
+  // then a gate or two from flip-flops, not behind a multiplexer of the three slots and a
+  // compare.
+  logic             rd_ready_q, rd_frame_q, rd_last_q;
+  logic             s_read_d [NumSlots];
+  logic [WordW-1:0] s_nw_d   [NumSlots];
+  logic [SlotW-1:0] rd_slot_d;
+  logic [WordW-1:0] rd_w_d;
+  assign rd_ready     = rd_ready_q;
+  assign rd_skip      = rd_ready && !rd_frame_q;
+  assign rd_issue     = rd_ready && rd_frame_q
                         && (32'(of_count_q) + 32'(infl_q) < 32'(OfifoDepth));
-  assign rd_slot_done = rd_issue && rd_w_q + 1'b1 == s_nw_q[rd_slot_q];
+  assign rd_slot_done = rd_issue && rd_last_q;
+  assign rd_slot_d    = (rd_skip || rd_slot_done) ? slot_next(rd_slot_q) : rd_slot_q;
+  assign rd_w_d       = rd_slot_done ? '0 : rd_issue ? rd_w_q + 1'b1 : rd_w_q;
   assign tx_consume   = tx_ready_q && tx_kind_q != SlotFrame;
   assign m_axis_tx_tvalid = of_count_q != '0 && tx_ready_q && tx_kind_q == SlotFrame;
   assign m_axis_tx_tdata  = of_data_q[of_rd_q];
@@ -495,7 +518,7 @@ module txoe_tx_engine
   assign desc_last_beat = desc_fire && dbeat_q == 3'(DescBeats - 1);
   assign run_done  = ar_stop_q && !ar_active_q;
   assign fe_start  = fe_q == FeIdle && enable_i && !halted_i && fetch_idx_q != tx_tail_i
-                     && 32'(cplq_count_i) + 32'(inflight_q) - 32'(cpl_push_q) < 32'(CplqDepth);
+                     && 32'(used_q) < 32'(CplqDepth);
   assign check_act = fe_q == FeCheck && free_q != 2'd0;
   assign cpl_push  = (tx_consume && tx_kind_q == SlotCplOnly) || (frame_done && tx_cpl_en_q);
 
@@ -520,6 +543,18 @@ module txoe_tx_engine
       endcase
     end
     if (slot_free) s_ready_d[tx_slot_q] = 1'b0;
+  end
+  // The slots' read flags and word counts after this cycle's writes, as the registers
+  // below take them.
+  always_comb begin
+    for (int s = 0; s < NumSlots; s++) begin
+      s_read_d[s] = s_read_q[s];
+      s_nw_d[s]   = s_nw_q[s];
+    end
+    if (check_act && check_status != StOk) s_read_d[alloc_q] = 1'b0;
+    if (alloc_seg) s_read_d[alloc_q] = 1'b0;
+    if (rd_skip || rd_slot_done) s_read_d[rd_slot_q] = 1'b1;
+    if (ev_q && ev_kind_q == EvOk) s_nw_d[ev_slot_q] = ev_nw;
   end
 
   // The context read port has a cycle of latency (txoe_csr): it is addressed with the
@@ -566,6 +601,7 @@ module txoe_tx_engine
       eff_mss_q   <= '0;
       hdr_len_q   <= '0;
       inflight_q  <= '0;
+      used_q      <= '0;
       cpl_push_q  <= 1'b0;
       alloc_q     <= '0;
       rd_slot_q   <= '0;
@@ -573,6 +609,9 @@ module txoe_tx_engine
       tx_ready_q  <= 1'b0;
       tx_kind_q   <= SlotVoid;
       tx_cpl_en_q <= 1'b0;
+      rd_ready_q  <= 1'b0;
+      rd_frame_q  <= 1'b0;
+      rd_last_q   <= 1'b0;
       free_q      <= 2'(NumSlots);
       for (int s = 0; s < NumSlots; s++) begin
         s_ready_q[s]  <= 1'b0;
@@ -627,6 +666,7 @@ module txoe_tx_engine
       // ---------------------------------------------------------- front end
       cpl_push_q <= cpl_push;
       inflight_q <= inflight_q + CplCntW'(fe_start) - CplCntW'(cpl_push_q);
+      used_q     <= used_q + CplCntW'(fe_start) - CplCntW'(cplq_retire_i);
       unique case (fe_q)
         FeDescAr: if (m_axi_arready) begin
           dbeat_q <= '0;
@@ -738,7 +778,7 @@ module txoe_tx_engine
             s_hdr_len_q[ev_slot_q]   <= hdr_len_q;
             s_ck_at_q[ev_slot_q]     <= hdr_len_q - 7'd4;   // TCP header: checksum at 16 of 20
             s_frame_len_q[ev_slot_q] <= 14'(hdr_len_q) + ev_len_q[13:0];
-            s_nw_q[ev_slot_q]        <= WordW'((32'(hdr_len_q) + 32'(ev_len_q) + Bw - 1) >> LaneW);
+            s_nw_q[ev_slot_q]        <= ev_nw;
             s_cpl_q[ev_slot_q]       <= '{cookie: desc.cookie, bytes: 32'(done_q) + 32'(ev_len_q),
                                           segments: segs_q + 16'd1, status: StOk,
                                           immediate: desc.flags[FlagImm]};
@@ -783,6 +823,9 @@ module txoe_tx_engine
         s_cpl_en_q[s] <= s_cpl_en_d[s];
       end
       tx_slot_q   <= tx_slot_d;
+      rd_ready_q  <= s_ready_d[rd_slot_d] && !s_read_d[rd_slot_d];
+      rd_frame_q  <= s_kind_d[rd_slot_d] == SlotFrame;
+      rd_last_q   <= rd_w_d + 1'b1 == s_nw_d[rd_slot_d];
       tx_ready_q  <= s_ready_d[tx_slot_d];
       tx_kind_q   <= s_kind_d[tx_slot_d];
       tx_cpl_en_q <= s_cpl_en_d[tx_slot_d];
@@ -792,7 +835,9 @@ module txoe_tx_engine
   // payload-sum and header pipeline registers, qualified by bs_v_q / hs_v_q: not reset
   always_ff @(posedge clk) begin
     ctx_ip_q       <= ctx_ip_sum(ctx_q);
-    ctx_tcp_addr_q <= ctx_addr_sum(ctx_q);
+    ctx_src_sum_q  <= ctx_addr_half_sum(ctx_q, 1'b0);
+    ctx_dst_sum_q  <= ctx_addr_half_sum(ctx_q, 1'b1);
+    ctx_tcp_addr_q <= ctx_src_sum_q + ctx_dst_sum_q;
     ctx_tcp_rest_q <= ctx_tcp_fields_sum(ctx_q);
     ctx_tcp_q      <= ctx_tcp_addr_q + ctx_tcp_rest_q;
     if (r_fire) begin
@@ -898,13 +943,16 @@ module txoe_tx_engine
   // The registered copies the timing needs, against what they stand for: checked every
   // cycle in simulation (the *_A assertions below) and proven as helper invariants of the
   // engine's proof (tx_inv_*).
-  logic copy_txslot_ok, copy_head_ok, copy_left_ok, copy_desc_ok, copy_hw_ok;
+  logic copy_txslot_ok, copy_head_ok, copy_left_ok, copy_desc_ok, copy_hw_ok, copy_rdslot_ok;
   assign copy_txslot_ok = tx_ready_q == s_ready_q[tx_slot_q] && tx_kind_q == s_kind_q[tx_slot_q]
                           && tx_cpl_en_q == s_cpl_en_q[tx_slot_q];
   assign copy_head_ok   = job_cnt_q == '0 ? rk_q == '0 : hd_q == job_at(job, rk_q);
   assign copy_left_ok   = fe_q != FeRun || left_q == desc.len[15:0] - ar_done_q[15:0];
   assign copy_desc_ok   = desc_bad_q == desc_checks(desc.rsvd, desc.flags, desc.conn, desc.len);
   assign copy_hw_ok     = !infl_q || infl_hw_q == hdr_word(s_hdr_q[infl_slot_q], infl_w_q);
+  assign copy_rdslot_ok = rd_ready_q == (s_ready_q[rd_slot_q] && !s_read_q[rd_slot_q])
+                          && rd_frame_q == (s_kind_q[rd_slot_q] == SlotFrame)
+                          && (!rd_ready_q || rd_last_q == (rd_w_q + 1'b1 == s_nw_q[rd_slot_q]));
 
   // Assertions //
 `ifndef SYNTHESIS
@@ -918,6 +966,9 @@ module txoe_tx_engine
         else $error("header stage read the checksum share of another context (instance %m)");
       PageBeats_A: assert (page_beats_q == 13'((13'd4096 - {1'b0, ar_addr_q[11:0]}) >> LaneW))
         else $error("beats to the page end %0d at address %h (instance %m)", page_beats_q, ar_addr_q);
+      UsedCount_A: assert (32'(used_q) == 32'(cplq_count_i) + 32'(inflight_q) - 32'(cpl_push_q))
+        else $error("%0d queue entries and requests in flight kept, %0d + %0d - %0d counted (instance %m)",
+                    used_q, cplq_count_i, inflight_q, cpl_push_q);
       InflightCount_A: assert (inflight_q >= CplCntW'(cpl_push_q))
         else $error("a completion pushed for no request in flight (instance %m)");
       NoAllocWithoutSlot_A: assert (!(allocs != 2'd0 && free_q == 2'd0))
@@ -936,6 +987,9 @@ module txoe_tx_engine
                             && !(infl_q && infl_ck_q != '0 && hs_v_q && hs_slot_q == infl_slot_q))
         else $error("slot %0d's TCP checksum word assembled before its checksum (instance %m)",
                     infl_slot_q);
+      ReadSlot_A: assert (copy_rdslot_ok)
+        else $error("the read slot's registers differ from slot %0d at word %0d (instance %m)",
+                    rd_slot_q, rd_w_q);
       HdrWord_A: assert (copy_hw_ok)
         else $error("header word %0d of slot %0d in flight differs from the slot's header (instance %m)",
                     infl_w_q, infl_slot_q);
@@ -1058,6 +1112,8 @@ module txoe_tx_engine
       // being written is read at its first word at most.
       // The header word in flight: that of the slot's header.
       tx_inv_hw:    assert (copy_hw_ok);
+      // The read slot's registers: its ready (and not read), frame and last-word flags.
+      tx_inv_rdslot: assert (copy_rdslot_ok && 32'(rd_slot_q) < NumSlots);
       tx_inv_err:   assert (fv_rerr_q == (req_err_q || job_err_q) && (!job_err_q || job_cnt_q != '0));
       // The output FIFO: write pointer = read pointer + count, a word in flight only with
       // room for it, so that a push never lands on the word at the head.

@@ -30,6 +30,7 @@ module fv_tx_engine
   input wire  [15:0]                 id4_i,
   input wire  [31:0]                 id6_i,
   input wire  [$clog2(CplqDepth):0]  cplq_count_i,
+  input wire  [4:0]                  cplq_retire_i,
   input wire                         m_axi_arready,
   input wire                         m_axi_rvalid,
   input wire  [DataW-1:0]            m_axi_rdata,
@@ -55,7 +56,7 @@ module fv_tx_engine
   txoe_tx_engine #(.DataW(DataW), .NumConn(2)) dut (
     .clk, .rst, .enable_i, .halted_i, .mtu_i, .tx_base_i, .tx_log2_i, .tx_tail_i,
     .ctx_rd_idx_o, .ctx_rd_words_i, .snd_wr_o, .snd_wr_idx_o, .snd_wr_value_o,
-    .id4_i, .id4_take_o, .id6_i, .id6_take_o, .cplq_count_i, .cpl_push_o, .cpl_o,
+    .id4_i, .id4_take_o, .id6_i, .id6_take_o, .cplq_count_i, .cplq_retire_i, .cpl_push_o, .cpl_o,
     .m_axi_arvalid, .m_axi_arready, .m_axi_araddr, .m_axi_arlen, .m_axi_arsize,
     .m_axi_arburst, .m_axi_rvalid, .m_axi_rready, .m_axi_rdata, .m_axi_rresp,
     .m_axis_tx_tvalid, .m_axis_tx_tready, .m_axis_tx_tdata, .m_axis_tx_tkeep,

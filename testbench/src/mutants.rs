@@ -118,8 +118,8 @@ pub const MUTANTS: &[Mutant] = &[
         name: "cplq-overflow",
         what: "the completion queue takes one request too many (lost completion when the CQ is full)",
         file: "txoe_tx_engine.sv",
-        from: "32'(cplq_count_i) + 32'(inflight_q) - 32'(cpl_push_q) < 32'(CplqDepth);",
-        to: "32'(cplq_count_i) + 32'(inflight_q) - 32'(cpl_push_q) < 32'(CplqDepth) + 32'd1;",
+        from: "&& 32'(used_q) < 32'(CplqDepth);",
+        to: "&& 32'(used_q) < 32'(CplqDepth) + 32'd1;",
     },
     Mutant {
         name: "tlast-early-unaligned",
