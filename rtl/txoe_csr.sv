@@ -117,6 +117,9 @@ module txoe_csr
   logic              snd_wr_q;
   logic [ConnW-1:0]  snd_wr_idx_q;
   logic [31:0]       snd_wr_value_q;
+  // Each connection's snd_nxt write enables, decoded a cycle ahead: the engine's (with
+  // snd_wr_q) and the host's (taken with the write, applied with wr_pend_q).
+  logic [NumConn-1:0] snd_wr_oh_q, wsnd_oh_q;
   function automatic logic [31:0] snd_now(input logic [ConnW-1:0] c);
     return (snd_wr_q && snd_wr_idx_q == c) ? snd_wr_value_q : snd_q[c];
   endfunction
@@ -214,6 +217,7 @@ module txoe_csr
       wctx_q      <= w_ctx;
       wconn_q     <= w_conn;
       wword_q     <= w_word;
+      for (int c = 0; c < NumConn; c++) wsnd_oh_q[c] <= w_ctx && w_word == 5'(CtxWSndNxt) && w_conn == ConnW'(c);
       cq_head_w_q <= s_axil_wdata[RingIdxW-1:0] & cq_mask_q;
       cq_mask_w_q <= ring_mask(s_axil_wdata[3:0]);
     end
@@ -286,16 +290,20 @@ module txoe_csr
     if (rd_fire) host_rd_q <= host_mem[{r_conn, r_word}];
   end
   logic [NumConn-1:0] host_wbits_q;      // the read word's written bits, per connection
+  logic               host_snd_hit_q;    // the engine's pending snd_nxt write is the read's
   always_ff @(posedge clk) begin
     if (rd_fire) begin
       host_hit_q   <= host_we && wconn_q == r_conn && wword_q == r_word;
       host_wd_q    <= wd_q;
       host_wbits_q <= ctx_written[r_word];
+      // the engine's snd_nxt write of this cycle is snd_wr_*_q in the answer's cycle
+      host_snd_hit_q <= snd_wr_i && snd_wr_idx_i == r_conn;
     end
   end
   logic [31:0] ctx_host_word;            // the read's word of context rd_conn_q, as it is in this cycle
   always_comb begin
-    if (rd_snd_q)                               ctx_host_word = snd_now(rd_conn_q);
+    if (rd_snd_q)                               ctx_host_word = host_snd_hit_q ? snd_wr_value_q
+                                                                               : snd_q[rd_conn_q];
     else if (host_hit_q)                        ctx_host_word = host_wd_q;
     else if (host_wbits_q[rd_conn_q])           ctx_host_word = host_rd_q;
     else                                        ctx_host_word = 32'd0;
@@ -447,11 +455,9 @@ module txoe_csr
       cq_head_q   <= cq_head_d;
       // The engine's write lands a cycle late, from snd_wr_*_q (below), and before a host
       // write of the same edge: the order in which they were made.
-      if (snd_wr_q) begin
-        snd_q[snd_wr_idx_q] <= snd_wr_value_q;
-      end
-      if (wr_pend_q && wctx_q && wword_q == 5'(CtxWSndNxt)) begin
-        snd_q[wconn_q] <= wd_q;
+      for (int c = 0; c < NumConn; c++) begin
+        if (snd_wr_oh_q[c])              snd_q[c] <= snd_wr_value_q;
+        if (wr_pend_q && wsnd_oh_q[c])   snd_q[c] <= wd_q;
       end
 
       err_q        <= (err_q & ~err_clr) | err_set;
@@ -498,6 +504,7 @@ module txoe_csr
   always_ff @(posedge clk) begin
     ctx_rd_idx_q   <= ctx_rd_idx_i;
     snd_wr_q       <= snd_wr_i && !rst;
+    for (int c = 0; c < NumConn; c++) snd_wr_oh_q[c] <= snd_wr_i && !rst && snd_wr_idx_i == ConnW'(c);
     snd_wr_idx_q   <= snd_wr_idx_i;
     snd_wr_value_q <= snd_wr_value_i;
     if (rst) begin

@@ -690,12 +690,10 @@ module txoe_tx_engine
           done_q    <= '0;
           segs_q    <= '0;
           // The free slot alloc_q takes the request's completion whatever the check's
-          // outcome, so that the 121 bits' enable does not wait for the validation: when
-          // the request is valid, the slot is not allocated here, and its completion is
-          // written again at its event, the cycle it becomes ready: nothing reads a slot's
-          // completion before then.
-          s_cpl_q[alloc_q] <= '{cookie: desc.cookie, bytes: 32'd0, segments: 16'd0,
-                                status: check_status, immediate: desc.flags[FlagImm]};
+          // outcome (cpl_we, below), so that the write does not wait for the validation:
+          // when the request is valid, the slot is not allocated here, and its completion
+          // is written again at its event, the cycle it becomes ready: nothing reads a
+          // slot's completion before then.
           if (check_status != StOk) begin
             s_read_q[alloc_q]   <= 1'b0;
             fetch_idx_q <= (fetch_idx_q + 1'b1) & ring_mask(tx_log2_i);
@@ -779,16 +777,9 @@ module txoe_tx_engine
             s_ck_at_q[ev_slot_q]     <= hdr_len_q - 7'd4;   // TCP header: checksum at 16 of 20
             s_frame_len_q[ev_slot_q] <= 14'(hdr_len_q) + ev_len_q[13:0];
             s_nw_q[ev_slot_q]        <= ev_nw;
-            s_cpl_q[ev_slot_q]       <= '{cookie: desc.cookie, bytes: 32'(done_q) + 32'(ev_len_q),
-                                          segments: segs_q + 16'd1, status: StOk,
-                                          immediate: desc.flags[FlagImm]};
             seq_q  <= seq_next;
             done_q <= done_q + 17'(ev_len_q);
             segs_q <= segs_q + 16'd1;
-          end
-          EvDmaErr: begin
-            s_cpl_q[ev_slot_q]    <= '{cookie: desc.cookie, bytes: 32'(done_q), segments: segs_q,
-                                       status: StDmaError, immediate: desc.flags[FlagImm]};
           end
           default: ;
         endcase
@@ -888,6 +879,35 @@ module txoe_tx_engine
       infl_hw_q <= (hs_v_q && hs_slot_q == rd_slot_q) ? hdr_word(hs_hdr, rd_w_q)
                                                       : hdr_word(s_hdr_q[rd_slot_q], rd_w_q);
     end
+  end
+
+  // The slots' completions: one write port, since CHECK (a request's completion, written
+  // whatever the check's outcome, see above) and an event never come in the same cycle
+  // (the proof's tx_inv_check), and one read port, the transmit slot's: distributed RAM,
+  // not 363 flip-flops behind two write enables each.
+  logic             cpl_we;
+  logic [SlotW-1:0] cpl_wa;
+  cpl_t             cpl_wd;
+  always_comb begin
+    cpl_we = 1'b0;
+    cpl_wa = alloc_q;
+    cpl_wd = '{cookie: desc.cookie, bytes: 32'd0, segments: 16'd0, status: check_status,
+               immediate: desc.flags[FlagImm]};
+    if (check_act) cpl_we = 1'b1;
+    if (ev_q && ev_kind_q == EvOk) begin
+      cpl_we = 1'b1;
+      cpl_wa = ev_slot_q;
+      cpl_wd = '{cookie: desc.cookie, bytes: 32'(done_q) + 32'(ev_len_q),
+                 segments: segs_q + 16'd1, status: StOk, immediate: desc.flags[FlagImm]};
+    end else if (ev_q && ev_kind_q == EvDmaErr) begin
+      cpl_we = 1'b1;
+      cpl_wa = ev_slot_q;
+      cpl_wd = '{cookie: desc.cookie, bytes: 32'(done_q), segments: segs_q,
+                 status: StDmaError, immediate: desc.flags[FlagImm]};
+    end
+  end
+  always_ff @(posedge clk) begin
+    if (cpl_we) s_cpl_q[cpl_wa] <= cpl_wd;
   end
 
   // output FIFO storage and frame buffer: not reset

@@ -6,7 +6,11 @@
 //   * registers every output of txoe_top and XOR-reduces them through a pipelined tree of
 //     4-input XORs (a register after each level) onto a few pins `sout`, so every output
 //     bit reaches a pin and no logic of the core can be optimised away;
-//   * registers the reset pin once and drives the core's reset through a global buffer.
+//   * drives the core's reset through a global buffer straight from its pin, a dedicated
+//     clock pin (txoe_pnr_wrap.lpf), as the clock: on a board the reset comes from a
+//     synchronizer of the surrounding design, which is not the core's timing to measure.
+//     (A reset register in the fabric could not always be routed to the global buffer's
+//     input on a crowded die.)
 // Both sides are registered, so the paths timed are those of a core whose ports connect
 // to flip-flops of the surrounding design. The wrapper's own cost (about one FF per input
 // bit, 1.33 FF and 0.33 LUT4 per output bit) is measured separately by
@@ -30,21 +34,20 @@ module txoe_pnr_wrap #(
   localparam int unsigned L1W   = (OutW + 3) / 4;
   localparam int unsigned L2W   = (L1W + 3) / 4;
 
-  logic rst_q, rst;
+  logic rst;
   logic [InW-1:0]  in_q;
   logic [OutW-1:0] out_d, out_q;
   logic [L1W-1:0]  l1_q;
   logic [L2W-1:0]  l2_q;
 
   always_ff @(posedge clk) begin
-    rst_q <= rst_pin;
     in_q  <= {in_q[InW-2:0], sin};
   end
 
   // The reset reaches every control register of the core (about 11,600 flip-flops at 64
   // bits): on a global network, not the fabric's routing (ECP5 globals reach the
   // slices' LSR inputs).
-  DCCA u_rst_g (.CLKI(rst_q), .CE(1'b1), .CLKO(rst));
+  DCCA u_rst_g (.CLKI(rst_pin), .CE(1'b1), .CLKO(rst));
 
   txoe_top #(.DATA_W(DATA_W)) u_core (
     .clk, .rst,
