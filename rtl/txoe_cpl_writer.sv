@@ -184,31 +184,52 @@ module txoe_cpl_writer
             c.status, c.segments, c.bytes, c.cookie};
   endfunction
 
+  // Each W beat's entries are worked out for it in the cycle before (from beat_d, the
+  // beat of the next cycle: 0 in WrAw, the next one at a W handshake) and registered: the
+  // beat's data is then the queue memory read at registered slots, not behind the
+  // entries' offset arithmetic (Lanes_A checks the registers against it in WrW, the
+  // proof's wr_inv_lanes).
+  logic [5:0] beat_d;
+  assign beat_d = (state_q == WrAw) ? 6'd0
+                : (state_q == WrW && m_axi_wready) ? beat_q + 6'd1 : beat_q;
+  logic lanes_ok;                         // the registers hold what the beat stands for
   if (Bw < CplBytes) begin : gen_narrow
     // beat b carries half b[0] of entry b/2, all lanes
-    logic [4:0]        e;
-    logic [QAddrW-1:0] slot;
+    logic [QAddrW-1:0] slot_q;
+    logic              eob_q;
     logic [127:0]      bits;
-    assign e    = beat_q[5:1];
-    assign slot = fl_ptr_q + QAddrW'(e);
-    assign bits = entry_bits(q_mem[slot], e == k_q - 5'd1, reason_q, phase_q);
+    always_ff @(posedge clk) begin
+      slot_q <= fl_ptr_q + QAddrW'(beat_d[5:1]);
+      eob_q  <= beat_d[5:1] == k_q - 5'd1;
+    end
+    assign bits = entry_bits(q_mem[slot_q], eob_q, reason_q, phase_q);
     assign m_axi_wdata = beat_q[0] ? bits[127:64] : bits[63:0];
     assign m_axi_wstrb = '1;
+    assign lanes_ok = slot_q == fl_ptr_q + QAddrW'(beat_q[5:1]) && eob_q == (beat_q[5:1] == k_q - 5'd1);
+    logic unused_half;
+    assign unused_half = beat_d[0];     // the half is beat_q[0], taken in the beat's cycle
   end else begin : gen_wide
     // beat b, entry lanes p: entry e = b*Epb + p - eoff when 0 <= e < k
+    logic [Epb-1:0] ok;
     for (genvar p = 0; p < Epb; p++) begin : gen_lane
-      logic [8:0]        rel;          // b*Epb + p - eoff, bit 8 set when negative
-      logic [7:0]        e;
-      logic [QAddrW-1:0] slot;
-      logic              valid;
+      logic [8:0]        rel, rel_d;     // b*Epb + p - eoff, bit 8 set when negative
+      logic [QAddrW-1:0] slot_q;
+      logic              valid_q, eob_q;
       assign rel   = 9'(beat_q) * 9'(Epb) + 9'(p) - 9'(eoff);
-      assign e     = rel[7:0];
-      assign slot  = fl_ptr_q + QAddrW'(e);
-      assign valid = !rel[8] && e < 8'(k_q);
-      assign m_axi_wdata[128*p +: 128] = valid
-          ? entry_bits(q_mem[slot], e == 8'(k_q) - 8'd1, reason_q, phase_q) : 128'd0;
-      assign m_axi_wstrb[16*p +: 16]   = {16{valid}};
+      assign rel_d = 9'(beat_d) * 9'(Epb) + 9'(p) - 9'(eoff);
+      always_ff @(posedge clk) begin
+        slot_q  <= fl_ptr_q + QAddrW'(rel_d[7:0]);
+        valid_q <= !rel_d[8] && rel_d[7:0] < 8'(k_q);
+        eob_q   <= rel_d[7:0] == 8'(k_q) - 8'd1;
+      end
+      assign m_axi_wdata[128*p +: 128] = valid_q
+          ? entry_bits(q_mem[slot_q], eob_q, reason_q, phase_q) : 128'd0;
+      assign m_axi_wstrb[16*p +: 16]   = {16{valid_q}};
+      assign ok[p] = slot_q == fl_ptr_q + QAddrW'(rel[7:0])
+                     && valid_q == (!rel[8] && rel[7:0] < 8'(k_q))
+                     && eob_q == (rel[7:0] == 8'(k_q) - 8'd1);
     end
+    assign lanes_ok = &ok;
   end
 
   // ---------------------------------------------------------------- next state
@@ -467,6 +488,8 @@ module txoe_cpl_writer
 `ifndef FORMAL
       // simulation only: the writer's proofs do not read the error flags, and 32 reads
       // of the queue memory in every step slow their induction tenfold
+      Lanes_A: assert (state_q != WrW || lanes_ok)
+        else $error("the W beat's entry registers differ from beat %0d's entries (instance %m)", beat_q);
       QueueErr_A: assert (q_err_ok)
         else $error("completion queue: an occupied slot's error flag is not its status (instance %m)");
 `endif
@@ -632,6 +655,8 @@ module txoe_cpl_writer
                                    || tmo_q == (age_q >= timeout_i)));
       // the pending slots' flags while a batch is in flight, and the first of them
       wr_inv_pending: assert ((state_q != WrW && state_q != WrB) || pimm_q == imm_q >> k_q);
+      // the W beat's entry registers: those of the beat
+      wr_inv_lanes: assert (state_q != WrW || lanes_ok);
       wr_inv_pending_first: assert (state_q != WrB
                                     || (pimm_hit_q == pimm_hit_now && pimm_k_q == pimm_k_now));
       wr_inv_track: assert (!fv_trk_q || (32'(fv_trk_rel) >= 32'(k_q)
