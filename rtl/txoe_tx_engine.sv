@@ -366,8 +366,7 @@ module txoe_tx_engine
   assign ev_fin   = ev_last_q && desc.flags[FlagFin];
   assign ev_psh   = ev_last_q && desc.flags[FlagPsh];
   assign seq_next = seq_q + 32'(ev_len_q) + 32'(ev_fin);
-  logic [WordW-1:0] ev_nw;                 // the segment's frame words
-  assign ev_nw    = WordW'((32'(hdr_len_q) + 32'(ev_len_q) + Bw - 1) >> LaneW);
+  logic [WordW-1:0] ev_nw_q;               // the segment's frame words, with ev_len_q (EvWords_A)
 
   // The header is built in two cycles. In the event's cycle: every byte but the two
   // checksums (left zero), and the checksums' sums without the payload, from the
@@ -460,14 +459,14 @@ module txoe_tx_engine
   logic             s_read_d [NumSlots];
   logic [WordW-1:0] s_nw_d   [NumSlots];
   logic [SlotW-1:0] rd_slot_d;
-  logic [WordW-1:0] rd_w_d;
   assign rd_ready     = rd_ready_q;
   assign rd_skip      = rd_ready && !rd_frame_q;
   assign rd_issue     = rd_ready && rd_frame_q
                         && (32'(of_count_q) + 32'(infl_q) < 32'(OfifoDepth));
   assign rd_slot_done = rd_issue && rd_last_q;
   assign rd_slot_d    = (rd_skip || rd_slot_done) ? slot_next(rd_slot_q) : rd_slot_q;
-  assign rd_w_d       = rd_slot_done ? '0 : rd_issue ? rd_w_q + 1'b1 : rd_w_q;
+  logic rd_last_next;                   // rd_last_q's next value when the read slot moves on
+  assign rd_last_next = (rd_slot_done ? WordW'(1) : rd_w_q + 1'b1) == s_nw_d[slot_next(rd_slot_q)];
   assign tx_consume   = tx_ready_q && tx_kind_q != SlotFrame;
   assign m_axis_tx_tvalid = of_count_q != '0 && tx_ready_q && tx_kind_q == SlotFrame;
   assign m_axis_tx_tdata  = of_data_q[of_rd_q];
@@ -554,7 +553,7 @@ module txoe_tx_engine
     if (check_act && check_status != StOk) s_read_d[alloc_q] = 1'b0;
     if (alloc_seg) s_read_d[alloc_q] = 1'b0;
     if (rd_skip || rd_slot_done) s_read_d[rd_slot_q] = 1'b1;
-    if (ev_q && ev_kind_q == EvOk) s_nw_d[ev_slot_q] = ev_nw;
+    if (ev_q && ev_kind_q == EvOk) s_nw_d[ev_slot_q] = ev_nw_q;
   end
 
   // The context read port has a cycle of latency (txoe_csr): it is addressed with the
@@ -645,6 +644,7 @@ module txoe_tx_engine
       ev_kind_q   <= EvOk;
       ev_slot_q   <= '0;
       ev_len_q    <= '0;
+      ev_nw_q     <= '0;
       ev_last_q   <= 1'b0;
       ev_hi_q     <= '0;
       ev_lo_q     <= '0;
@@ -768,6 +768,7 @@ module txoe_tx_engine
         ev_kind_q <= req_err_q ? EvVoid : (job_err_q || beat_err) ? EvDmaErr : EvOk;
         ev_slot_q <= hd_q.slot;
         ev_len_q  <= hd_q.len;
+        ev_nw_q   <= WordW'((32'(hdr_len_q) + 32'(hd_q.len) + Bw - 1) >> LaneW);
         ev_last_q <= hd_q.last;
       end
       if (ev_q) begin
@@ -776,7 +777,7 @@ module txoe_tx_engine
             s_hdr_len_q[ev_slot_q]   <= hdr_len_q;
             s_ck_at_q[ev_slot_q]     <= hdr_len_q - 7'd4;   // TCP header: checksum at 16 of 20
             s_frame_len_q[ev_slot_q] <= 14'(hdr_len_q) + ev_len_q[13:0];
-            s_nw_q[ev_slot_q]        <= ev_nw;
+            s_nw_q[ev_slot_q]        <= ev_nw_q;
             seq_q  <= seq_next;
             done_q <= done_q + 17'(ev_len_q);
             segs_q <= segs_q + 16'd1;
@@ -816,7 +817,9 @@ module txoe_tx_engine
       tx_slot_q   <= tx_slot_d;
       rd_ready_q  <= s_ready_d[rd_slot_d] && !s_read_d[rd_slot_d];
       rd_frame_q  <= s_kind_d[rd_slot_d] == SlotFrame;
-      rd_last_q   <= rd_w_d + 1'b1 == s_nw_d[rd_slot_d];
+      // the next word + 1 == the next slot's word count, from its candidates side by side
+      rd_last_q   <= (rd_skip || rd_slot_done) ? rd_last_next
+                   : rd_issue ? rd_w_q + WordW'(2) == s_nw_d[rd_slot_q] : rd_w_q + 1'b1 == s_nw_d[rd_slot_q];
       tx_ready_q  <= s_ready_d[tx_slot_d];
       tx_kind_q   <= s_kind_d[tx_slot_d];
       tx_cpl_en_q <= s_cpl_en_d[tx_slot_d];
@@ -970,6 +973,8 @@ module txoe_tx_engine
   assign copy_left_ok   = fe_q != FeRun || left_q == desc.len[15:0] - ar_done_q[15:0];
   assign copy_desc_ok   = desc_bad_q == desc_checks(desc.rsvd, desc.flags, desc.conn, desc.len);
   assign copy_hw_ok     = !infl_q || infl_hw_q == hdr_word(s_hdr_q[infl_slot_q], infl_w_q);
+  logic copy_evnw_ok;
+  assign copy_evnw_ok   = !ev_q || ev_nw_q == WordW'((32'(hdr_len_q) + 32'(ev_len_q) + Bw - 1) >> LaneW);
   assign copy_rdslot_ok = rd_ready_q == (s_ready_q[rd_slot_q] && !s_read_q[rd_slot_q])
                           && rd_frame_q == (s_kind_q[rd_slot_q] == SlotFrame)
                           && (!rd_ready_q || rd_last_q == (rd_w_q + 1'b1 == s_nw_q[rd_slot_q]));
@@ -1007,6 +1012,8 @@ module txoe_tx_engine
                             && !(infl_q && infl_ck_q != '0 && hs_v_q && hs_slot_q == infl_slot_q))
         else $error("slot %0d's TCP checksum word assembled before its checksum (instance %m)",
                     infl_slot_q);
+      EvWords_A: assert (copy_evnw_ok)
+        else $error("the event's frame words %0d differ from its length's (instance %m)", ev_nw_q);
       ReadSlot_A: assert (copy_rdslot_ok)
         else $error("the read slot's registers differ from slot %0d at word %0d (instance %m)",
                     rd_slot_q, rd_w_q);
@@ -1134,6 +1141,8 @@ module txoe_tx_engine
       tx_inv_hw:    assert (copy_hw_ok);
       // The read slot's registers: its ready (and not read), frame and last-word flags.
       tx_inv_rdslot: assert (copy_rdslot_ok && 32'(rd_slot_q) < NumSlots);
+      // The event's frame words: those of its length and the request's header.
+      tx_inv_evnw:  assert (copy_evnw_ok);
       tx_inv_err:   assert (fv_rerr_q == (req_err_q || job_err_q) && (!job_err_q || job_cnt_q != '0));
       // The output FIFO: write pointer = read pointer + count, a word in flight only with
       // room for it, so that a push never lands on the word at the head.

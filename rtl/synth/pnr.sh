@@ -14,6 +14,8 @@
 #   --synth-only  synthesize (and estimate for 7-series) but do not place and route
 #   --place-only  place but do not route: Fmax is nextpnr's post-placement estimate
 #   --router R    nextpnr router (router1, nextpnr-ecp5's default, or router2)
+#   --timing-weight N  nextpnr's placer timing weight (--placer-heap-timingweight;
+#                 nextpnr's default 10)
 #   --sdf         also write each run's routed delays (routed_<run>.sdf, about 30 MB) and
 #                 the end points over the period from them, grouped by register
 #                 (paths_<run>.txt, rtl/synth/depth.py --sdf): every failing path, where
@@ -48,6 +50,7 @@ while (($#)); do
     --place-only) EXTRA+=(--no-route); shift ;;
     --router) EXTRA+=(--router "$2"); shift 2 ;;
     --sdf) SDF=1; shift ;;
+    --timing-weight) EXTRA+=(--placer-heap-timingweight "$2"); shift 2 ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d'; exit 0 ;;
     [0-9]*) W="$1"; shift ;;
     *) echo "pnr: unknown argument '$1' (see --help)" >&2; exit 2 ;;
