@@ -358,7 +358,10 @@ module txoe_cpl_writer
       if (state_q == WrAw && !(push_i && n_q == '0)) age_q <= now_q + 32'd1 - ts_mem[rd_ptr];
       else                                             age_q <= age_step;
       tmo_q     <= (push_i && n_q == '0) ? timeout_d_i == '0 : age_q + 32'd1 >= timeout_d_i;
-      geo_q     <= cq_geometry_m(cq_mask_d_i, max_batch_d_i, cq_tail_d, cq_head_d_i);
+      // both geometries side by side, the write response picking one: the response (a
+      // port) is not in front of the geometry's arithmetic
+      geo_q     <= b_ok ? cq_geometry_m(cq_mask_d_i, max_batch_d_i, tail_after_q, cq_head_d_i)
+                        : cq_geometry_m(cq_mask_d_i, max_batch_d_i, cq_tail_q, cq_head_d_i);
       if (push_i) wr_ptr_q <= wr_ptr_q + 1'b1;
       n_q <= n_q + CountW'(push_i) - (start ? CountW'(k) : '0);
       if (start) begin

@@ -311,10 +311,13 @@ module txoe_tx_engine
   assign r_last        = r_fire && hd_q.beats == BeatCntW'(1);
   assign beat_err      = m_axi_rresp != 2'b00;
   assign tail_w        = WordW'(hd_q.fw + 16'sd1);
-  assign pair          = {m_axi_rdata, prev_q} >> ((Bw - int'(hd_q.sh)) * 8);
-  assign fw_data       = pair[DataW-1:0];
-  assign tail_pair     = {{DataW{1'b0}}, m_axi_rdata} >> ((Bw - int'(hd_q.sh)) * 8);
-  assign tail_data     = tail_pair[DataW-1:0];
+  // The realigned words: bytes [Bw - sh, 2 Bw - sh) of {beat, previous beat} (and of
+  // {0, beat} for the tail), written as a left shift by sh and the upper half, so that the
+  // shifter's selects are the job's sh bits themselves, with no subtract in front.
+  assign pair          = {m_axi_rdata, prev_q} << (32'(hd_q.sh) * 8);
+  assign fw_data       = pair[2*DataW-1:DataW];
+  assign tail_pair     = {{DataW{1'b0}}, m_axi_rdata} << (32'(hd_q.sh) * 8);
+  assign tail_data     = tail_pair[2*DataW-1:DataW];
 
   // The payload sum runs one cycle behind the beats: a beat's realigned word and its
   // payload lanes are registered (bs_*), summed in the next cycle into psum_*_q, and the
@@ -960,7 +963,7 @@ module txoe_tx_engine
   // the pairs' upper halves are the shifted-out remainders; below 256 bits desc_beat is
   // not a descriptor and only feeds ctx_rd_idx_o's unused arm
   logic unused_ok;
-  assign unused_ok = ^{pair[2*DataW-1:DataW], tail_pair[2*DataW-1:DataW], desc_beat,
+  assign unused_ok = ^{pair[DataW-1:0], tail_pair[DataW-1:0], desc_beat,
                       desc_d.cookie, desc_d.buf_addr};   // desc_d: for its checks only
 
   // The registered copies the timing needs, against what they stand for: checked every
