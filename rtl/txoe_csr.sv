@@ -57,7 +57,7 @@ module txoe_csr
   output logic [31:0]            id6_load_value_o,
   input  wire  [31:0]            id6_i,
 
-  // connection contexts: engine read port (a cycle of latency, below) and snd_nxt write port
+  // connection contexts: engine read port (two cycles of latency, below) and snd_nxt write port
   input  wire  [$clog2(NumConn)-1:0] ctx_rd_idx_i,
   output logic [CtxWords*32-1:0] ctx_rd_words_o,
   input  wire                    snd_wr_i,
@@ -123,7 +123,7 @@ module txoe_csr
   function automatic logic [31:0] snd_now(input logic [ConnW-1:0] c);
     return (snd_wr_q && snd_wr_idx_q == c) ? snd_wr_value_q : snd_q[c];
   endfunction
-  logic [ConnW-1:0] ctx_rd_idx_q;      // the context the engine's read port holds
+  logic [ConnW-1:0] ctx_rd_idx_q;      // the context the engine's read port holds (its output)
 
   // ---------------------------------------------------------------- AXI4-Lite handshakes
   // A write is taken (AW and W together) in one cycle, decoded and checked then, and takes
@@ -496,27 +496,54 @@ module txoe_csr
   logic unused_ok;
   assign unused_ok = ^{s_axil_awaddr[1:0], s_axil_araddr[1:0]};
 
-  // The engine's context read port, registered: ctx_rd_idx_i names the context to read in
-  // the next cycle, and ctx_rd_words_o is that context as it is then, the writes that land
-  // at this edge (a host write, the engine's snd_nxt) merged. So the engine's validation
-  // starts from flip-flops instead of a 16-to-1 multiplexer of 608 bits.
+  // The engine's context read port, in two stages: ctx_rd_idx_i names the context to
+  // read, and two cycles later ctx_rd_words_o is that context as it is then. At the first
+  // edge the words are read (ctx_raw_q), with the writes landing at that edge noted beside
+  // them (e1_*, h1_*); at the second, those and the writes landing then are merged in,
+  // in the order they were made (the engine's snd_nxt write wins a same-cycle host write).
+  // So the context memories' read, addressed by the engine's connection number, ends in a
+  // register, and the engine's validation starts from flip-flops.
+  logic [CtxWords*32-1:0] ctx_raw_q;
+  logic [ConnW-1:0]       ctx_idx1_q;          // the context ctx_raw_q holds
+  logic                   e1_hit_q, h1_hit_q;  // the engine's / the host's write landed then
+  logic [4:0]             h1_word_q;
+  logic [31:0]            e1_value_q, h1_value_q;
   logic [CtxWords*32-1:0] ctx_rd_q;
   always_ff @(posedge clk) begin
-    ctx_rd_idx_q   <= ctx_rd_idx_i;
     snd_wr_q       <= snd_wr_i && !rst;
     for (int c = 0; c < NumConn; c++) snd_wr_oh_q[c] <= snd_wr_i && !rst && snd_wr_idx_i == ConnW'(c);
     snd_wr_idx_q   <= snd_wr_idx_i;
     snd_wr_value_q <= snd_wr_value_i;
+    // first stage
+    ctx_idx1_q <= ctx_rd_idx_i;
+    e1_value_q <= snd_wr_value_i;
+    h1_word_q  <= wword_q;
+    h1_value_q <= wd_q;
+    if (rst) begin
+      ctx_raw_q <= '0;
+      e1_hit_q  <= 1'b0;
+      h1_hit_q  <= 1'b0;
+    end else begin
+      for (int w = 0; w < CtxWords; w++) ctx_raw_q[w*32 +: 32] <= ctx_eng_rd[w];
+      e1_hit_q <= snd_wr_i && snd_wr_idx_i == ctx_rd_idx_i;
+      h1_hit_q <= wr_pend_q && wctx_q && wconn_q == ctx_rd_idx_i;
+    end
+    // second stage
+    ctx_rd_idx_q <= ctx_idx1_q;
     if (rst) begin
       ctx_rd_q <= '0;
     end else begin
       for (int w = 0; w < CtxWords; w++) begin
-        if (snd_wr_i && snd_wr_idx_i == ctx_rd_idx_i && w == CtxWSndNxt)
+        if (snd_wr_i && snd_wr_idx_i == ctx_idx1_q && w == CtxWSndNxt)
           ctx_rd_q[w*32 +: 32] <= snd_wr_value_i;
-        else if (wr_pend_q && wctx_q && wconn_q == ctx_rd_idx_i && 5'(w) == wword_q)
+        else if (wr_pend_q && wctx_q && wconn_q == ctx_idx1_q && 5'(w) == wword_q)
           ctx_rd_q[w*32 +: 32] <= wd_q;
+        else if (e1_hit_q && w == CtxWSndNxt)
+          ctx_rd_q[w*32 +: 32] <= e1_value_q;
+        else if (h1_hit_q && 5'(w) == h1_word_q)
+          ctx_rd_q[w*32 +: 32] <= h1_value_q;
         else
-          ctx_rd_q[w*32 +: 32] <= ctx_eng_rd[w];
+          ctx_rd_q[w*32 +: 32] <= ctx_raw_q[w*32 +: 32];
       end
     end
   end

@@ -82,7 +82,7 @@ module txoe_tx_engine
   localparam int unsigned RelW      = WordIdxW + LaneW + 1; // a frame position relative to a word
   localparam int unsigned CplCntW   = $clog2(CplqDepth) + 1;
 
-  typedef enum logic [2:0] { FeIdle, FeDescAr, FeDescR, FeCheck, FeRun, FeHalt } fe_state_e;
+  typedef enum logic [2:0] { FeIdle, FeDescAr, FeDescR, FeCheck, FeRun, FeHalt, FeCtx } fe_state_e;
 
   // A segment whose payload is being read: what the read side needs to place its beats,
   // worked out when the segment is queued, for its first beat. The read side keeps the
@@ -559,11 +559,12 @@ module txoe_tx_engine
     if (ev_q && ev_kind_q == EvOk) s_nw_d[ev_slot_q] = ev_nw_q;
   end
 
-  // The context read port has a cycle of latency (txoe_csr): it is addressed with the
-  // connection the descriptor register holds in the next cycle, so that ctx_rd_words_i
-  // is desc.conn's context in CHECK. With two or more beats per descriptor `conn` is in
-  // the register at least a cycle before CHECK (its beat is not the last); with one, it
-  // is read from the beat itself while the descriptor is awaited.
+  // The context read port has two cycles of latency (txoe_csr): it is addressed with the
+  // connection the descriptor register holds two cycles later, so that ctx_rd_words_i
+  // is desc.conn's context in CHECK, which follows the descriptor's last beat by one
+  // cycle, CTX. With two or more beats per descriptor `conn` is in the register when the
+  // last beat arrives (its beat is not the last); with one, it is read from the beat
+  // itself.
   desc_t desc_beat;                         // the descriptor of a one-beat burst (its beat)
   assign desc_beat    = desc_t'(rdata_pad[32'(fetch_idx_q) * 256 % DataW +: 256]);
   always_comb begin
@@ -579,7 +580,8 @@ module txoe_tx_engine
     unique case (fe_q)
       FeIdle:   if (fe_start) fe_d = FeDescAr;
       FeDescAr: if (m_axi_arready) fe_d = FeDescR;
-      FeDescR:  if (desc_last_beat) fe_d = (rerr_q || beat_err) ? FeHalt : FeCheck;
+      FeDescR:  if (desc_last_beat) fe_d = (rerr_q || beat_err) ? FeHalt : FeCtx;
+      FeCtx:    fe_d = FeCheck;           // the context read port's second cycle
       FeCheck:  if (check_act) fe_d = (check_status == StOk) ? FeRun : FeIdle;
       FeRun:    if (run_done) fe_d = FeIdle;
       FeHalt:   fe_d = FeHalt;
@@ -984,7 +986,7 @@ module txoe_tx_engine
 
   // Assertions //
 `ifndef SYNTHESIS
-  logic [ConnW-1:0] ctx_rd_idx_prev_q;                 // the context the read port holds
+  logic [ConnW-1:0] ctx_rd_idx_prev_q, ctx_rd_idx_prev2_q;   // the context the read port holds: two cycles back
   always_ff @(posedge clk) begin
     if (!rst) begin
       SlotsConserved_A: assert (32'(free_q) <= NumSlots)
@@ -1023,11 +1025,12 @@ module txoe_tx_engine
       HdrWord_A: assert (copy_hw_ok)
         else $error("header word %0d of slot %0d in flight differs from the slot's header (instance %m)",
                     infl_w_q, infl_slot_q);
-      CtxReadConn_A: assert (fe_q != FeCheck || ctx_rd_idx_prev_q == desc.conn[ConnW-1:0])
+      CtxReadConn_A: assert (fe_q != FeCheck || ctx_rd_idx_prev2_q == desc.conn[ConnW-1:0])
         else $error("CHECK reads context %0d for connection %0d (instance %m)",
-                    ctx_rd_idx_prev_q, desc.conn);
+                    ctx_rd_idx_prev2_q, desc.conn);
     end
-    ctx_rd_idx_prev_q <= ctx_rd_idx_o;
+    ctx_rd_idx_prev_q  <= ctx_rd_idx_o;
+    ctx_rd_idx_prev2_q <= ctx_rd_idx_prev_q;
   end
 `endif
 
@@ -1127,7 +1130,7 @@ module txoe_tx_engine
   always_ff @(posedge clk) begin
     if (!rst) begin
       tx_inv_slots: assert (fv_slots_ok && fv_jobs_ok);
-      tx_inv_check: assert (fe_q != FeCheck || (job_cnt_q == '0 && !ev_q));
+      tx_inv_check: assert ((fe_q != FeCheck && fe_q != FeCtx) || (job_cnt_q == '0 && !ev_q));
       tx_inv_ok:    assert ((fe_q != FeRun && job_cnt_q == '0 && !ev_q) || fv_ok_q);
       // The transmit slot's registers: its ready, kind and completion flags.
       tx_inv_txslot: assert (copy_txslot_ok);

@@ -58,6 +58,7 @@ pub fn tx_state_code(s: FeState) -> u8 {
         FeState::Check => 3,
         FeState::Run => 4,
         FeState::Halt => 5,
+        FeState::Ctx => 6,
     }
 }
 

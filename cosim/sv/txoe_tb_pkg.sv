@@ -9,7 +9,7 @@
 
 package txoe_tb_pkg;
 
-  typedef enum logic [2:0] { FeIdle, FeDescAr, FeDescR, FeCheck, FeRun, FeHalt } tb_tx_state_e;
+  typedef enum logic [2:0] { FeIdle, FeDescAr, FeDescR, FeCheck, FeRun, FeHalt, FeCtx } tb_tx_state_e;
 
   typedef enum logic [2:0] { WrIdle, WrAw, WrW, WrB, WrHalt } tb_wr_state_e;
 

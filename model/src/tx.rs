@@ -30,6 +30,8 @@ pub enum FeState {
     Idle,
     DescAr,
     DescR,
+    /// The cycle between the descriptor's last beat and `Check`: the context is read.
+    Ctx,
     Check,
     Run,
     Halt,
@@ -460,12 +462,13 @@ impl TxEngine {
                     }
                     if w.desc_last_beat {
                         self.desc = Descriptor::decode(&self.desc_bytes);
-                        self.fe = if w.err_desc_fetch { FeState::Halt } else { FeState::Check };
+                        self.fe = if w.err_desc_fetch { FeState::Halt } else { FeState::Ctx };
                     }
                     self.desc_err |= beat_err;
                     self.desc_beat += 1;
                 }
             }
+            FeState::Ctx => self.fe = FeState::Check,
             FeState::Check => {
                 if let Some((status, ctx, eff_mss)) = w.check {
                     self.ctx = ctx;

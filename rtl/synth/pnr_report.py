@@ -3,6 +3,9 @@
 
     pnr_report.py OUT_DIR DATA_W FREQ_MHZ SYNTH_SECONDS SPEED...
 
+(PNR_TIMING_WEIGHT and PNR_EXTRA, set by pnr.sh: nextpnr's placer timing weight and its
+other extra arguments, recorded in the report.)
+
 Reads OUT_DIR/stat.json (harness + core, synth_ecp5), stat_wrap.json (harness alone),
 stat_xc7.json (core, synth_xilinx; optional) and report_s<speed>_seed<n>.json (nextpnr),
 writes OUT_DIR/report.json and OUT_DIR/summary.txt, and prints the summary.
@@ -95,7 +98,9 @@ def main():
     wrap = cells(os.path.join(out, "stat_wrap.json"))
     xc7 = cells(os.path.join(out, "stat_xc7.json"))
     report = {"data_w": width, "device": "LFE5U-85F", "package": "CABGA756",
-              "freq_constraint_mhz": freq, "synth_seconds": int(synth_s)}
+              "freq_constraint_mhz": freq, "synth_seconds": int(synth_s),
+              "placer_timing_weight": int(os.environ.get("PNR_TIMING_WEIGHT", "10")),
+              "nextpnr_extra_args": os.environ.get("PNR_EXTRA", "")}
     if total is not None:
         t = ecp5_counts(total)
         report["ecp5_total"] = t

@@ -30,6 +30,7 @@ pub const TX_STATE: EnumTable = EnumTable {
         (3, "FeCheck"),
         (4, "FeRun"),
         (5, "FeHalt"),
+        (6, "FeCtx"),
     ],
 };
 
