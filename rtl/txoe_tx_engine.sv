@@ -459,15 +459,13 @@ module txoe_tx_engine
   // then a gate or two from flip-flops, not behind a multiplexer of the three slots and a
   // compare.
   logic             rd_ready_q, rd_frame_q, rd_last_q;
-  logic             s_read_d [NumSlots];
+  logic             s_read_d [NumSlots];  // (but the read side's own, set on the slot it leaves)
   logic [WordW-1:0] s_nw_d   [NumSlots];
-  logic [SlotW-1:0] rd_slot_d;
   assign rd_ready     = rd_ready_q;
   assign rd_skip      = rd_ready && !rd_frame_q;
   assign rd_issue     = rd_ready && rd_frame_q
                         && (32'(of_count_q) + 32'(infl_q) < 32'(OfifoDepth));
   assign rd_slot_done = rd_issue && rd_last_q;
-  assign rd_slot_d    = (rd_skip || rd_slot_done) ? slot_next(rd_slot_q) : rd_slot_q;
   logic rd_last_next;                   // rd_last_q's next value when the read slot moves on
   assign rd_last_next = (rd_slot_done ? WordW'(1) : rd_w_q + 1'b1) == s_nw_d[slot_next(rd_slot_q)];
   assign tx_consume   = tx_ready_q && tx_kind_q != SlotFrame;
@@ -491,24 +489,40 @@ module txoe_tx_engine
   logic             push_last;
   logic [Bw-1:0]    infl_ck_q;                           // the checksum's high byte's lane
   logic [15:0]      push_ck;
-  assign push_src = infl_tail_q ? s_tail_q[infl_slot_q] : fb_rdata_q;
-  assign push_ck  = s_tcp_csum_q[infl_slot_q];
+  // The word's lanes are classified when it is read, a cycle ahead (infl_hdr_q: header,
+  // infl_keep_q: in the frame, infl_last_q: the slot's last word), and the slot's tail
+  // word read then (infl_tdata_q): the slot's lengths and tail are written at its event
+  // at the latest, before its first word can be read (InflWord_A). The assembly is then a
+  // choice among registers per lane.
+  logic [Bw-1:0]    infl_hdr_q, infl_keep_q;
+  logic             infl_last_q;
+  logic [DataW-1:0] infl_tdata_q;
+  assign push_src  = infl_tail_q ? infl_tdata_q : fb_rdata_q;
+  assign push_ck   = s_tcp_csum_q[infl_slot_q];
+  assign push_last = infl_last_q;
+  assign push_keep = infl_keep_q;
   always_comb begin
-    logic [31:0] pos;
-    push_last = infl_w_q + 1'b1 == s_nw_q[infl_slot_q];
     for (int j = 0; j < Bw; j++) begin
-      pos = 32'(infl_w_q) * 32'(Bw) + 32'(j);
-      push_keep[j] = pos < 32'(s_frame_len_q[infl_slot_q]);
       if (infl_ck_q[j])
         push_data[j*8 +: 8] = push_ck[15:8];
       else if (j > 0 && infl_ck_q[(j + Bw - 1) % Bw])
         push_data[j*8 +: 8] = push_ck[7:0];
-      else if (pos < 32'(s_hdr_len_q[infl_slot_q]))
+      else if (infl_hdr_q[j])
         push_data[j*8 +: 8] = infl_hw_q[j*8 +: 8];
-      else if (pos < 32'(s_frame_len_q[infl_slot_q]))
+      else if (infl_keep_q[j])
         push_data[j*8 +: 8] = push_src[j*8 +: 8];
       else
         push_data[j*8 +: 8] = 8'd0;
+    end
+  end
+  // what the registers above stand for, from the slot's registers now (InflWord_A)
+  logic [Bw-1:0] infl_hdr_now, infl_keep_now;
+  always_comb begin
+    logic [31:0] pos;
+    for (int j = 0; j < Bw; j++) begin
+      pos = 32'(infl_w_q) * 32'(Bw) + 32'(j);
+      infl_hdr_now[j]  = pos < 32'(s_hdr_len_q[infl_slot_q]);
+      infl_keep_now[j] = pos < 32'(s_frame_len_q[infl_slot_q]);
     end
   end
 
@@ -546,8 +560,9 @@ module txoe_tx_engine
     end
     if (slot_free) s_ready_d[tx_slot_q] = 1'b0;
   end
-  // The slots' read flags and word counts after this cycle's writes, as the registers
-  // below take them.
+  // The slots' read flags after this cycle's allocations (the read side sets the flag of
+  // the slot it leaves, whose next flags it does not take), and their word counts after
+  // this cycle's event, as the registers below take them.
   always_comb begin
     for (int s = 0; s < NumSlots; s++) begin
       s_read_d[s] = s_read_q[s];
@@ -555,7 +570,6 @@ module txoe_tx_engine
     end
     if (check_act && check_status != StOk) s_read_d[alloc_q] = 1'b0;
     if (alloc_seg) s_read_d[alloc_q] = 1'b0;
-    if (rd_skip || rd_slot_done) s_read_d[rd_slot_q] = 1'b1;
     if (ev_q && ev_kind_q == EvOk) s_nw_d[ev_slot_q] = ev_nw_q;
   end
 
@@ -635,7 +649,6 @@ module txoe_tx_engine
       job_cnt_q   <= '0;
       req_err_q   <= 1'b0;
       rk_q        <= '0;
-      prev_q      <= '0;
       psum_hi_q   <= '0;
       psum_lo_q   <= '0;
       job_err_q   <= 1'b0;
@@ -739,14 +752,12 @@ module txoe_tx_engine
         if (r_last) begin
           job_rd_q  <= slot_next(job_rd_q);
           rk_q      <= '0;
-          prev_q    <= '0;
           job_err_q <= 1'b0;
           s_tail_q[hd_q.slot]   <= tail_data;
           s_tail_w_q[hd_q.slot] <= tail_w;
           if (job_err_q || beat_err) req_err_q <= 1'b1;
         end else begin
           rk_q      <= rk_q + 1'b1;
-          prev_q    <= m_axi_rdata;
           job_err_q <= job_err_q || beat_err;
         end
       end
@@ -820,8 +831,13 @@ module txoe_tx_engine
         s_cpl_en_q[s] <= s_cpl_en_d[s];
       end
       tx_slot_q   <= tx_slot_d;
-      rd_ready_q  <= s_ready_d[rd_slot_d] && !s_read_d[rd_slot_d];
-      rd_frame_q  <= s_kind_d[rd_slot_d] == SlotFrame;
+      // the next slot's flags and the current one's side by side, the move picking one (the
+      // read side's own read flag only ever set on the slot it leaves)
+      rd_ready_q  <= (rd_skip || rd_slot_done)
+                     ? s_ready_d[slot_next(rd_slot_q)] && !s_read_d[slot_next(rd_slot_q)]
+                     : s_ready_d[rd_slot_q] && !s_read_d[rd_slot_q];
+      rd_frame_q  <= (rd_skip || rd_slot_done) ? s_kind_d[slot_next(rd_slot_q)] == SlotFrame
+                                               : s_kind_d[rd_slot_q] == SlotFrame;
       // the next word + 1 == the next slot's word count, from its candidates side by side
       rd_last_q   <= (rd_skip || rd_slot_done) ? rd_last_next
                    : rd_issue ? rd_w_q + WordW'(2) == s_nw_d[rd_slot_q] : rd_w_q + 1'b1 == s_nw_d[rd_slot_q];
@@ -839,14 +855,15 @@ module txoe_tx_engine
     ctx_tcp_addr_q <= ctx_src_sum_q + ctx_dst_sum_q;
     ctx_tcp_rest_q <= ctx_tcp_fields_sum(ctx_q);
     ctx_tcp_q      <= ctx_tcp_addr_q + ctx_tcp_rest_q;
-    if (r_fire) begin
-      bs_data_q  <= fw_data;
-      bs_lanes_q <= (hd_q.fw >= 0) ? payload_lanes(hd_q.lo, hd_q.hi, 0) : '0;
-    end
-    if (r_last) begin
-      bs_tail_q       <= tail_data;
-      bs_tail_lanes_q <= (hd_q.fw >= -16'sd1) ? payload_lanes(hd_q.lo, hd_q.hi, Bw) : '0;
-    end
+    // Taken in every cycle (bs_v_q and bs_last_q say when they hold a beat and a tail),
+    // and the previous beat with every beat on the bus: no enable from the read side's
+    // state in front of these hundreds of flip-flops. The previous beat only fills the
+    // lanes of a job's first word below its shift, which hold no payload.
+    bs_data_q       <= fw_data;
+    bs_lanes_q      <= (hd_q.fw >= 0) ? payload_lanes(hd_q.lo, hd_q.hi, 0) : '0;
+    bs_tail_q       <= tail_data;
+    bs_tail_lanes_q <= (hd_q.fw >= -16'sd1) ? payload_lanes(hd_q.lo, hd_q.hi, Bw) : '0;
+    if (m_axi_rvalid) prev_q <= m_axi_rdata;
     // The head job: the next one queued after a job's last beat (or the one queued in
     // that cycle, or into an empty queue), else advanced by a beat.
     if (r_last ? job_cnt_q >= 2'd2 : 1'b0) begin
@@ -886,6 +903,12 @@ module txoe_tx_engine
     if (rd_issue) begin
       infl_hw_q <= (hs_v_q && hs_slot_q == rd_slot_q) ? hdr_word(hs_hdr, rd_w_q)
                                                       : hdr_word(s_hdr_q[rd_slot_q], rd_w_q);
+      infl_last_q  <= rd_last_q;
+      infl_tdata_q <= s_tail_q[rd_slot_q];
+      for (int j = 0; j < Bw; j++) begin
+        infl_hdr_q[j]  <= 32'(rd_w_q) * 32'(Bw) + 32'(j) < 32'(s_hdr_len_q[rd_slot_q]);
+        infl_keep_q[j] <= 32'(rd_w_q) * 32'(Bw) + 32'(j) < 32'(s_frame_len_q[rd_slot_q]);
+      end
     end
   end
 
@@ -978,6 +1001,10 @@ module txoe_tx_engine
   assign copy_left_ok   = fe_q != FeRun || left_q == desc.len[15:0] - ar_done_q[15:0];
   assign copy_desc_ok   = desc_bad_q == desc_checks(desc.rsvd, desc.flags, desc.conn, desc.len);
   assign copy_hw_ok     = !infl_q || infl_hw_q == hdr_word(s_hdr_q[infl_slot_q], infl_w_q);
+  logic copy_infl_ok;
+  assign copy_infl_ok   = !infl_q || (infl_hdr_q == infl_hdr_now && infl_keep_q == infl_keep_now
+                                      && infl_last_q == (infl_w_q + 1'b1 == s_nw_q[infl_slot_q])
+                                      && (!infl_tail_q || infl_tdata_q == s_tail_q[infl_slot_q]));
   logic copy_evnw_ok;
   assign copy_evnw_ok   = !ev_q || ev_nw_q == WordW'((32'(hdr_len_q) + 32'(ev_len_q) + Bw - 1) >> LaneW);
   assign copy_rdslot_ok = rd_ready_q == (s_ready_q[rd_slot_q] && !s_read_q[rd_slot_q])
@@ -1022,6 +1049,9 @@ module txoe_tx_engine
       ReadSlot_A: assert (copy_rdslot_ok)
         else $error("the read slot's registers differ from slot %0d at word %0d (instance %m)",
                     rd_slot_q, rd_w_q);
+      InflWord_A: assert (copy_infl_ok)
+        else $error("word %0d of slot %0d in flight: its lane classes or tail differ from the slot's (instance %m)",
+                    infl_w_q, infl_slot_q);
       HdrWord_A: assert (copy_hw_ok)
         else $error("header word %0d of slot %0d in flight differs from the slot's header (instance %m)",
                     infl_w_q, infl_slot_q);
@@ -1144,7 +1174,7 @@ module txoe_tx_engine
       // The header word in flight: that of the slot's header, and a slot whose header is
       // being written is read at its first word at most.
       // The header word in flight: that of the slot's header.
-      tx_inv_hw:    assert (copy_hw_ok);
+      tx_inv_hw:    assert (copy_hw_ok && copy_infl_ok);
       // The read slot's registers: its ready (and not read), frame and last-word flags.
       tx_inv_rdslot: assert (copy_rdslot_ok && 32'(rd_slot_q) < NumSlots);
       // The event's frame words: those of its length and the request's header.

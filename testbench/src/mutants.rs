@@ -125,8 +125,8 @@ pub const MUTANTS: &[Mutant] = &[
         name: "tlast-early-unaligned",
         what: "tlast one beat early when the frame does not end on a beat boundary",
         file: "txoe_tx_engine.sv",
-        from: "push_last = infl_w_q + 1'b1 == s_nw_q[infl_slot_q];",
-        to: "push_last = infl_w_q + 1'b1 == s_nw_q[infl_slot_q] - WordW'(s_frame_len_q[infl_slot_q][LaneW-1:0] != '0);",
+        from: "infl_last_q  <= rd_last_q;",
+        to: "infl_last_q  <= rd_last_q || (rd_w_q + WordW'(2) == s_nw_q[rd_slot_q] && s_frame_len_q[rd_slot_q][LaneW-1:0] != '0);",
     },
     Mutant {
         name: "src-port-byte-order",
