@@ -274,13 +274,13 @@ module txoe_csr
   // read: one DP16KD on ECP5). The answer's cycle then starts from a register, where a
   // read port per word, a connection number fanned out to all of them and a 19-to-1
   // multiplexer stood. A write landing at that same edge is not in the memory's answer; it
-  // is taken from the pending write instead (host_hit_q, host_wd_q), and so is the written
+  // is taken from the pending write instead (host_hit_q; wd_q still holds it in the answer's
+  // cycle, since no write is taken while one is pending), and so is the written
   // bit it sets: the word's written bits are taken at that edge too (host_wbits_q), and the
   // connection's picked in the answer's cycle. snd_nxt is read from its flip-flops then.
   logic [31:0] host_mem [NumConn * 32];
   logic [31:0] host_rd_q;                // the read's word of context rd_conn_q, as the memory held it
   logic        host_hit_q;               // the read's word was written at the edge that took it
-  logic [31:0] host_wd_q;                //   with this value
   logic        host_we;
   assign host_we = wr_pend_q && wctx_q && wword_q != 5'(CtxWSndNxt);
   always_ff @(posedge clk) begin
@@ -294,7 +294,6 @@ module txoe_csr
   always_ff @(posedge clk) begin
     if (rd_fire) begin
       host_hit_q   <= host_we && wconn_q == r_conn && wword_q == r_word;
-      host_wd_q    <= wd_q;
       host_wbits_q <= ctx_written[r_word];
       // the engine's snd_nxt write of this cycle is snd_wr_*_q in the answer's cycle
       host_snd_hit_q <= snd_wr_i && snd_wr_idx_i == r_conn;
@@ -304,7 +303,7 @@ module txoe_csr
   always_comb begin
     if (rd_snd_q)                               ctx_host_word = host_snd_hit_q ? snd_wr_value_q
                                                                                : snd_q[rd_conn_q];
-    else if (host_hit_q)                        ctx_host_word = host_wd_q;
+    else if (host_hit_q)                        ctx_host_word = wd_q;
     else if (host_wbits_q[rd_conn_q])           ctx_host_word = host_rd_q;
     else                                        ctx_host_word = 32'd0;
   end
@@ -499,15 +498,15 @@ module txoe_csr
   // The engine's context read port, in two stages: ctx_rd_idx_i names the context to
   // read, and two cycles later ctx_rd_words_o is that context as it is then. At the first
   // edge the words are read (ctx_raw_q), with the writes landing at that edge noted beside
-  // them (e1_*, h1_*); at the second, those and the writes landing then are merged in,
+  // them (e1_hit_q, h1_hit_q: their values are still in snd_wr_value_q and in wd_q,
+  // wword_q at the second edge, since no host write is taken while one is pending); at the
+  // second, those and the writes landing then are merged in,
   // in the order they were made (the engine's snd_nxt write wins a same-cycle host write).
   // So the context memories' read, addressed by the engine's connection number, ends in a
   // register, and the engine's validation starts from flip-flops.
   logic [CtxWords*32-1:0] ctx_raw_q;
   logic [ConnW-1:0]       ctx_idx1_q;          // the context ctx_raw_q holds
   logic                   e1_hit_q, h1_hit_q;  // the engine's / the host's write landed then
-  logic [4:0]             h1_word_q;
-  logic [31:0]            e1_value_q, h1_value_q;
   logic [CtxWords*32-1:0] ctx_rd_q;
   always_ff @(posedge clk) begin
     snd_wr_q       <= snd_wr_i && !rst;
@@ -516,9 +515,6 @@ module txoe_csr
     snd_wr_value_q <= snd_wr_value_i;
     // first stage
     ctx_idx1_q <= ctx_rd_idx_i;
-    e1_value_q <= snd_wr_value_i;
-    h1_word_q  <= wword_q;
-    h1_value_q <= wd_q;
     if (rst) begin
       ctx_raw_q <= '0;
       e1_hit_q  <= 1'b0;
@@ -539,9 +535,9 @@ module txoe_csr
         else if (wr_pend_q && wctx_q && wconn_q == ctx_idx1_q && 5'(w) == wword_q)
           ctx_rd_q[w*32 +: 32] <= wd_q;
         else if (e1_hit_q && w == CtxWSndNxt)
-          ctx_rd_q[w*32 +: 32] <= e1_value_q;
-        else if (h1_hit_q && 5'(w) == h1_word_q)
-          ctx_rd_q[w*32 +: 32] <= h1_value_q;
+          ctx_rd_q[w*32 +: 32] <= snd_wr_value_q;
+        else if (h1_hit_q && 5'(w) == wword_q)
+          ctx_rd_q[w*32 +: 32] <= wd_q;
         else
           ctx_rd_q[w*32 +: 32] <= ctx_raw_q[w*32 +: 32];
       end

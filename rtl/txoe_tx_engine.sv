@@ -149,6 +149,18 @@ module txoe_tx_engine
     return t[0];
   endfunction
 
+  // The frame words of a segment of `len` payload bytes behind a header of `hdr` bytes.
+  function automatic logic [WordW-1:0] frame_words(input logic [6:0] hdr, input logic [15:0] len);
+    return WordW'((32'(hdr) + 32'(len) + Bw - 1) >> LaneW);
+  endfunction
+
+  // The lanes of frame word `w` whose byte is below `len` (the header's, or the frame's).
+  function automatic logic [Bw-1:0] lanes_below(input logic [WordW-1:0] w, input logic [13:0] len);
+    logic [Bw-1:0] m;
+    for (int j = 0; j < Bw; j++) m[j] = 32'(w) * 32'(Bw) + 32'(j) < 32'(len);
+    return m;
+  endfunction
+
   // Word `w` of a header (its bytes w*Bw.. on lanes 0..), zero past the header's last word.
   function automatic logic [DataW-1:0] hdr_word(input logic [HdrMaxBytes*8-1:0] h,
                                                 input logic [WordW-1:0] w);
@@ -515,16 +527,7 @@ module txoe_tx_engine
         push_data[j*8 +: 8] = 8'd0;
     end
   end
-  // what the registers above stand for, from the slot's registers now (InflWord_A)
-  logic [Bw-1:0] infl_hdr_now, infl_keep_now;
-  always_comb begin
-    logic [31:0] pos;
-    for (int j = 0; j < Bw; j++) begin
-      pos = 32'(infl_w_q) * 32'(Bw) + 32'(j);
-      infl_hdr_now[j]  = pos < 32'(s_hdr_len_q[infl_slot_q]);
-      infl_keep_now[j] = pos < 32'(s_frame_len_q[infl_slot_q]);
-    end
-  end
+
 
   // ================================================================ front-end next state
   // The next descriptor is fetched once every burst of the request has been requested;
@@ -784,7 +787,7 @@ module txoe_tx_engine
         ev_kind_q <= req_err_q ? EvVoid : (job_err_q || beat_err) ? EvDmaErr : EvOk;
         ev_slot_q <= hd_q.slot;
         ev_len_q  <= hd_q.len;
-        ev_nw_q   <= WordW'((32'(hdr_len_q) + 32'(hd_q.len) + Bw - 1) >> LaneW);
+        ev_nw_q   <= frame_words(hdr_len_q, hd_q.len);
         ev_last_q <= hd_q.last;
       end
       if (ev_q) begin
@@ -905,10 +908,8 @@ module txoe_tx_engine
                                                       : hdr_word(s_hdr_q[rd_slot_q], rd_w_q);
       infl_last_q  <= rd_last_q;
       infl_tdata_q <= s_tail_q[rd_slot_q];
-      for (int j = 0; j < Bw; j++) begin
-        infl_hdr_q[j]  <= 32'(rd_w_q) * 32'(Bw) + 32'(j) < 32'(s_hdr_len_q[rd_slot_q]);
-        infl_keep_q[j] <= 32'(rd_w_q) * 32'(Bw) + 32'(j) < 32'(s_frame_len_q[rd_slot_q]);
-      end
+      infl_hdr_q   <= lanes_below(rd_w_q, 14'(s_hdr_len_q[rd_slot_q]));
+      infl_keep_q  <= lanes_below(rd_w_q, s_frame_len_q[rd_slot_q]);
     end
   end
 
@@ -1002,11 +1003,12 @@ module txoe_tx_engine
   assign copy_desc_ok   = desc_bad_q == desc_checks(desc.rsvd, desc.flags, desc.conn, desc.len);
   assign copy_hw_ok     = !infl_q || infl_hw_q == hdr_word(s_hdr_q[infl_slot_q], infl_w_q);
   logic copy_infl_ok;
-  assign copy_infl_ok   = !infl_q || (infl_hdr_q == infl_hdr_now && infl_keep_q == infl_keep_now
+  assign copy_infl_ok   = !infl_q || (infl_hdr_q == lanes_below(infl_w_q, 14'(s_hdr_len_q[infl_slot_q]))
+                                      && infl_keep_q == lanes_below(infl_w_q, s_frame_len_q[infl_slot_q])
                                       && infl_last_q == (infl_w_q + 1'b1 == s_nw_q[infl_slot_q])
                                       && (!infl_tail_q || infl_tdata_q == s_tail_q[infl_slot_q]));
   logic copy_evnw_ok;
-  assign copy_evnw_ok   = !ev_q || ev_nw_q == WordW'((32'(hdr_len_q) + 32'(ev_len_q) + Bw - 1) >> LaneW);
+  assign copy_evnw_ok   = !ev_q || ev_nw_q == frame_words(hdr_len_q, ev_len_q);
   assign copy_rdslot_ok = rd_ready_q == (s_ready_q[rd_slot_q] && !s_read_q[rd_slot_q])
                           && rd_frame_q == (s_kind_q[rd_slot_q] == SlotFrame)
                           && (!rd_ready_q || rd_last_q == (rd_w_q + 1'b1 == s_nw_q[rd_slot_q]));
@@ -1171,9 +1173,8 @@ module txoe_tx_engine
       tx_inv_left:  assert (copy_left_ok);
       // The descriptor's checks: those of the descriptor register.
       tx_inv_desc:  assert (copy_desc_ok);
-      // The header word in flight: that of the slot's header, and a slot whose header is
-      // being written is read at its first word at most.
-      // The header word in flight: that of the slot's header.
+      // The word in flight: its header word, lane classes, last-word flag and tail are
+      // the slot's.
       tx_inv_hw:    assert (copy_hw_ok && copy_infl_ok);
       // The read slot's registers: its ready (and not read), frame and last-word flags.
       tx_inv_rdslot: assert (copy_rdslot_ok && 32'(rd_slot_q) < NumSlots);
